@@ -1,0 +1,25 @@
+# make pipeline=NAME run   — set up (once), then run a pipeline on the embedded CPU teacher
+# make test                — the whole test suite (what .ci/run calls)
+# make bench               — benchmarks that print figures
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+pipeline ?= agentic_cot
+config ?=
+ARGS ?=
+
+.PHONY: setup run test bench clean
+setup:
+	@VENV=$(VENV) bash scripts/setup.sh
+
+run: setup
+	$(BIN)/factory run --pipeline $(pipeline) $(if $(config),--config $(config)) $(ARGS)
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf runs .pytest_cache

@@ -1,0 +1,1 @@
+"""The agent loop: teacher turn → parse Hermes tool calls → environment step → ..."""

@@ -1,0 +1,71 @@
+"""Multi-turn agent loop with turn and token limits. Malformed teacher output ends the trajectory
+with a recorded reason; it never raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from factory.agent import hermes
+from factory.agent.tools import ToolBox
+from factory.config import SamplingConfig
+from factory.errors import TeacherUnavailable, TeacherError
+from factory.schema import Message, Usage
+from factory.seeding import derive_seed
+from factory.teacher.base import ChatRequest, Teacher
+
+
+@dataclass
+class LoopLimits:
+    max_turns: int = 8
+    max_completion_tokens: int = 4096
+
+
+@dataclass
+class LoopResult:
+    messages: list[Message]
+    usage: Usage
+    stop_reason: str  # "final" | "max_turns" | "max_tokens" | "malformed:<why>" | "teacher_error:<why>"
+    tool_errors: list[str] = field(default_factory=list)
+    tool_calls: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.stop_reason == "final"
+
+
+async def run_agent(teacher: Teacher, messages: list[Message], tools: ToolBox, sampling: SamplingConfig,
+                    seed: int, limits: LoopLimits, affinity: str) -> LoopResult:
+    msgs = list(messages)
+    usage = Usage()
+    res = LoopResult(msgs, usage, "max_turns")
+    for turn in range(limits.max_turns):
+        req = ChatRequest(messages=hermes.to_teacher_messages(msgs), sampling=sampling,
+                          seed=derive_seed(seed, "turn", turn), affinity=affinity)
+        try:
+            out = await teacher.chat(req)
+        except TeacherUnavailable:
+            raise  # the whole run stops; this task is not committed and will be redone
+        except TeacherError as e:
+            res.stop_reason = f"teacher_error:{e}"
+            break
+        res.usage = res.usage.add(out.usage())
+        text = out.completions[0].text
+        parsed = hermes.parse(text, call_prefix=f"call_{turn}_")
+        msgs.append(Message(role="assistant", content=parsed.content, tool_calls=parsed.calls))
+        if parsed.errors:
+            res.stop_reason = f"malformed:{parsed.errors[0]}"
+            break
+        if not parsed.calls:
+            res.stop_reason = "final"
+            break
+        for call in parsed.calls:
+            result = await tools.call(call)
+            res.tool_calls += 1
+            if not result.ok:
+                res.tool_errors.append(result.error)
+            msgs.append(Message(role="tool", content=result.content, tool_call_id=call.id, name=call.name))
+        if res.usage.completion_tokens >= limits.max_completion_tokens:
+            res.stop_reason = "max_tokens"
+            break
+    res.messages = msgs
+    return res

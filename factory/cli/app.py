@@ -1,0 +1,38 @@
+"""`factory` command line. One module per command; this file wires them and turns expected
+failures into one line on stderr."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from factory.cli import pipelines_cmd, run_cmd, setup_cmd, stats_cmd, verify_cmd
+from factory.errors import TeacherUnavailable, UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Manufacture verified agentic trajectories with a teacher model.")
+app.command("run")(run_cmd.run)
+app.command("pipelines")(pipelines_cmd.pipelines)
+app.command("stats")(stats_cmd.stats)
+app.command("verify")(verify_cmd.verify)
+app.command("setup-model")(setup_cmd.setup_model)
+
+
+def main() -> None:
+    try:
+        app()
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except TeacherUnavailable as e:
+        print(f"error: the teacher stopped answering: {e}. Committed shards are intact; rerun the same "
+              "command to resume once the teacher is back.", file=sys.stderr)
+        sys.exit(3)
+    except KeyboardInterrupt:
+        print("interrupted: committed shards are intact; rerun the same command to resume.", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

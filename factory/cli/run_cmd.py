@@ -1,0 +1,81 @@
+"""`factory run`: run (or resume) a pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from factory.cli.render import summary_table
+from factory.config import load_config
+from factory.runner import driver
+
+
+class RichProgress(driver.Progress):
+    def __init__(self, console: Console):
+        self.console = console
+        self.bar: Progress | None = None
+        self.task: Any = None
+
+    def status(self, text: str) -> None:
+        self.console.print(f"[dim]{text}…[/dim]")
+
+    def start(self, total: int, done: int) -> None:
+        self.bar = Progress(TextColumn("tasks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=self.console, transient=False)
+        self.bar.start()
+        self.task = self.bar.add_task("tasks", total=total, completed=done)
+
+    def advance(self, n: int, stats: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, n)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def run(
+    pipeline: Optional[str] = typer.Option(None, help="pipeline name (see `factory pipelines`)"),
+    config: Optional[Path] = typer.Option(None, help="YAML run config"),
+    teacher: Optional[str] = typer.Option(None, help="embedded | vllm | openai"),
+    base_url: Optional[str] = typer.Option(None, help="openai: endpoint, e.g. http://127.0.0.1:8000/v1"),
+    model: Optional[str] = typer.Option(None, help="vllm: model path or name; openai: served model"),
+    address: Optional[str] = typer.Option(None, help="existing Ray cluster: auto or ray://host:10001"),
+    name: Optional[str] = typer.Option(None, help="run name (directory under output-dir)"),
+    output_dir: Optional[str] = typer.Option(None, help="where runs go (default: runs)"),
+    limit: Optional[int] = typer.Option(None, help="only the first N tasks"),
+    seed: Optional[int] = typer.Option(None, help="run seed"),
+    executor: Optional[str] = typer.Option(None, help="ray (default) | inline"),
+    workers: Optional[int] = typer.Option(None, help="worker actors"),
+) -> None:
+    """Run a pipeline; rerunning the same command resumes where it stopped."""
+    over: dict[str, Any] = {}
+    for key, val in (("pipeline", pipeline), ("name", name), ("output_dir", output_dir), ("limit", limit),
+                     ("seed", seed)):
+        if val is not None:
+            over[key] = val
+    t: dict[str, Any] = {k: v for k, v in (("backend", teacher), ("base_url", base_url), ("model", model))
+                         if v is not None}
+    r: dict[str, Any] = {k: v for k, v in (("address", address), ("executor", executor), ("workers", workers))
+                         if v is not None}
+    if t:
+        over["teacher"] = t
+    if r:
+        over["runner"] = r
+    if config is None and pipeline is None:
+        from factory.errors import UserError
+
+        raise UserError("pass --pipeline NAME or --config FILE (see `factory pipelines`)")
+    cfg = load_config(config, over)
+    console = Console()
+    outcome = driver.run(cfg, RichProgress(console))
+    console.print(summary_table(outcome.stats, outcome.wall_s))
+    if outcome.new_tasks == 0:
+        console.print("[dim]nothing left to do: every task is committed[/dim]")
+    console.print(f"shards: {outcome.run_dir}/accepted/*.parquet (rejected: {outcome.run_dir}/rejected/) · "
+                  f"manifest: {outcome.run_dir}/manifest.json")

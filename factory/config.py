@@ -1,0 +1,157 @@
+"""Run configuration: pydantic models (extra="forbid"); YAML is only their serialisation. The
+resolved config (defaults filled in) is written beside the outputs as `config.yaml`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from factory.errors import UserError
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SamplingConfig(Strict):
+    temperature: float = Field(0.7, ge=0.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    max_tokens: int = Field(512, ge=1)
+    stop: list[str] = Field(default_factory=list)
+    ignore_eos: bool = False
+
+
+class TeacherConfig(Strict):
+    backend: Literal["embedded", "vllm", "openai"] = "embedded"
+    model: str | None = Field(None, description="vllm: local path or hub name; openai: served model name")
+    base_url: str | None = Field(None, description="openai: e.g. http://127.0.0.1:8000/v1")
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key")
+    replicas: int = Field(1, ge=1, description="vllm: engine actors (one per GPU group)")
+    tensor_parallel_size: int = Field(1, ge=1)
+    gpu_memory_utilization: float = Field(0.9, gt=0.0, le=1.0)
+    max_model_len: int = Field(4096, ge=128)
+    max_num_seqs: int = Field(64, ge=1)
+    cpu_kv_cache_gib: float = Field(2.0, gt=0.0, description="vllm on CPU: KV cache size")
+    enforce_eager: bool | None = Field(None, description="skip torch.compile; default: on for CPU (a small "
+                                       "model gains little from it and its warm-up takes minutes)")
+    request_timeout_s: float = Field(600.0, gt=0.0, description="deadline of one teacher call")
+    max_retries: int = Field(4, ge=0, description="retries of transient failures (429, 5xx, timeouts)")
+    watchdog_s: float = Field(300.0, gt=0.0, description="fail the run when no tokens come back this long")
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+
+
+class RunnerConfig(Strict):
+    executor: Literal["ray", "inline"] = Field(
+        "ray", description="ray: workers are Ray actors; inline: one process, for debugging")
+    address: str | None = Field(None, description="existing Ray cluster: 'auto' or ray://host:port")
+    workers: int = Field(1, ge=1)
+    chunk_size: int = Field(8, ge=1, description="tasks per chunk: the unit of scheduling and commit")
+    trajectories_in_flight: int = Field(64, ge=1, description="concurrent trajectories per worker")
+    chunks_in_flight: int = Field(4, ge=1, description="chunks queued on each worker")
+
+
+class DedupConfig(Strict):
+    exact: bool = True
+    near: bool = True
+    threshold: float = Field(0.85, gt=0.0, le=1.0, description="estimated Jaccard for a near-duplicate")
+    num_perm: int = Field(128, ge=16)
+    shingle_size: int = Field(5, ge=1, description="word n-gram length")
+    against: list[str] = Field(default_factory=list, description="earlier run dirs to dedup against")
+
+
+class ShardConfig(Strict):
+    rows_per_shard: int = Field(2000, ge=1, description="flush a shard once this many rows are buffered")
+    flush_seconds: float = Field(60.0, gt=0.0, description="...or once the oldest buffered chunk is this old")
+    row_group_rows: int = Field(1000, ge=1)
+    compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+
+
+class GenericVerifyConfig(Strict):
+    min_chars: int = Field(1, ge=0)
+    max_chars: int = Field(200_000, ge=1)
+    max_repetition: float = Field(0.5, ge=0.0, le=1.0, description="max share of repeated word 4-grams")
+
+
+class RunConfig(Strict):
+    pipeline: str
+    name: str | None = Field(None, description="run directory name; defaults to the pipeline name")
+    output_dir: str = "runs"
+    seed: int = 0
+    limit: int | None = Field(None, ge=1, description="run only the first N tasks")
+    teacher: TeacherConfig = Field(default_factory=TeacherConfig)
+    runner: RunnerConfig = Field(default_factory=RunnerConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    shards: ShardConfig = Field(default_factory=ShardConfig)
+    verify: GenericVerifyConfig = Field(default_factory=GenericVerifyConfig)
+    pipeline_options: dict[str, Any] = Field(default_factory=dict, description="validated by the pipeline")
+
+    @model_validator(mode="after")
+    def _openai_needs_url(self) -> "RunConfig":
+        if self.teacher.backend == "openai" and not self.teacher.base_url:
+            raise ValueError("teacher.base_url is required with backend 'openai' (e.g. http://127.0.0.1:8000/v1)")
+        if self.teacher.backend == "vllm" and not self.teacher.model:
+            raise ValueError("teacher.model is required with backend 'vllm' (a local path or model name)")
+        return self
+
+    @property
+    def run_name(self) -> str:
+        return self.name or self.pipeline
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.output_dir) / self.run_name
+
+
+def describe_validation_error(err: ValidationError, source: str) -> str:
+    """One line: where (file and dotted field) and what was expected."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling; see the README's configuration table)"
+    elif "input" in first and first["type"] not in ("missing", "value_error"):
+        msg = f"{msg} (got {first['input']!r})"
+    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"{source}: {loc}: {msg}{more}"
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise UserError(f"{path}: config file not found; pass an existing YAML file to --config")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise UserError(f"{path}:{where} is not valid YAML: {getattr(e, 'problem', e)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping of config fields at the top level, got {type(data).__name__}")
+    return data
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def load_config(path: Path | None, overrides: dict[str, Any]) -> RunConfig:
+    data = read_yaml(path) if path else {}
+    data = deep_merge(data, overrides)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as e:
+        raise UserError(describe_validation_error(e, str(path) if path else "command line")) from None
+
+
+def dump_config(cfg: RunConfig) -> str:
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,1 @@
+"""Exact and near-duplicate removal over the whole run (and earlier runs when asked)."""

@@ -1,0 +1,104 @@
+"""manifest.json: the list of committed shards. Rewritten atomically; the rename is the commit.
+A chunk listed here is never run again; a shard file not listed here does not exist."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from factory.errors import UserError
+from factory.schema import Usage
+from factory.shards.writer import fsync_dir
+
+
+class ShardFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str
+    rows: int
+    bytes: int
+    sha256: str
+
+
+class Commit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seq: int
+    accepted: ShardFile | None
+    rejected: ShardFile | None
+    chunk_ids: list[str]
+    task_ids: list[str]
+    usage: Usage
+    counters: dict[str, Any] = Field(default_factory=dict)
+    committed_at: float
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    run_id: str
+    pipeline: str
+    config_sha256: str
+    commits: list[Commit] = Field(default_factory=list)
+
+    def committed_chunks(self) -> set[str]:
+        return {c for commit in self.commits for c in commit.chunk_ids}
+
+    def shard_paths(self) -> set[str]:
+        return {f.path for c in self.commits for f in (c.accepted, c.rejected) if f is not None}
+
+    def shards(self, side: str) -> list[ShardFile]:
+        return [f for c in self.commits if (f := getattr(c, side)) is not None]
+
+    def next_seq(self) -> int:
+        return max((c.seq for c in self.commits), default=-1) + 1
+
+
+def manifest_path(run_dir: Path) -> Path:
+    return run_dir / "manifest.json"
+
+
+def load_manifest(run_dir: Path) -> Manifest | None:
+    p = manifest_path(run_dir)
+    if not p.exists():
+        return None
+    try:
+        return Manifest.model_validate_json(p.read_text())
+    except (ValidationError, ValueError) as e:
+        raise UserError(f"{p}: not a valid manifest ({str(e).splitlines()[0]}); it was not written by "
+                        "this tool, or was edited by hand — restore it or start a new run name") from None
+
+
+def save_manifest(run_dir: Path, manifest: Manifest) -> None:
+    p = manifest_path(run_dir)
+    tmp = p.with_suffix(".json.tmp")
+    with tmp.open("w") as f:
+        f.write(manifest.model_dump_json(indent=1))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, p)
+    fsync_dir(run_dir)
+
+
+def remove_orphans(run_dir: Path, manifest: Manifest) -> list[str]:
+    """Shards written but never committed (a crash between rename and manifest) are deleted, so
+    that globbing accepted/*.parquet gives exactly the committed rows."""
+    keep = manifest.shard_paths()
+    removed = []
+    for side in ("accepted", "rejected"):
+        for f in sorted((run_dir / side).glob("*.parquet")):
+            rel = f"{side}/{f.name}"
+            if rel not in keep:
+                f.unlink()
+                removed.append(rel)
+    staging = run_dir / "staging"
+    if staging.exists():
+        for f in staging.iterdir():
+            f.unlink()
+            removed.append(f"staging/{f.name}")
+    return removed
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=1, sort_keys=True)

@@ -1,0 +1,1 @@
+"""Scheduling: tasks → chunks → workers (Ray actors or inline) → verify → dedup → commit."""

@@ -1,0 +1,81 @@
+"""Where chunks run: Ray actors (default; local or an existing cluster) or inline in the driver's
+event loop (debugging). Both hand back awaitables, so the driver has one code path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+from factory.config import RunConfig
+from factory.runner.worker import ChunkResult, ChunkWorker
+from factory.teacher.base import Teacher
+
+_PACKAGES = ("factory", "pipelines", "tool_graph", "sandboxes")
+
+
+class InlineExecutor:
+    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str):
+        self.workers = [ChunkWorker(cfg.model_dump(mode="json"), teacher, run_id)]
+
+    def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> Awaitable[ChunkResult]:
+        return self.workers[0].run_chunk(chunk_id, tasks)
+
+    def close(self) -> None:
+        self.workers.clear()
+
+
+class RayExecutor:
+    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str):
+        import ray
+
+        remote = ray.remote(ChunkWorker)
+        self.workers = [
+            remote.options(num_cpus=1, max_concurrency=1000,
+                           max_restarts=0).remote(cfg.model_dump(mode="json"), teacher, run_id)
+            for _ in range(cfg.runner.workers)
+        ]
+
+    def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> Awaitable[ChunkResult]:
+        return self.workers[i % len(self.workers)].run_chunk.remote(chunk_id, tasks)
+
+    def close(self) -> None:
+        import ray
+
+        for w in self.workers:
+            ray.kill(w)
+        self.workers.clear()
+
+
+class RaySession:
+    """Owns `ray.init`/`ray.shutdown`. A local session gets its own temp dir, removed afterwards."""
+
+    def __init__(self, cfg: RunConfig):
+        self.cfg = cfg
+        self.tmp: str | None = None
+
+    def __enter__(self) -> "RaySession":
+        import ray
+
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        if self.cfg.runner.address:
+            root = Path(__file__).resolve().parents[2]
+            mods = [str(root / p) for p in _PACKAGES if (root / p).is_dir()]
+            ray.init(address=self.cfg.runner.address, runtime_env={"py_modules": mods},
+                     log_to_driver=False)
+        else:
+            os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # Ray 2.60 defaults to token auth
+            self.tmp = tempfile.mkdtemp(prefix="tf-ray-")
+            ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, _temp_dir=self.tmp,
+                     log_to_driver=False, configure_logging=True, logging_level="WARNING")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import ray
+
+        ray.shutdown()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)

@@ -1,0 +1,137 @@
+"""The record schema (DESIGN §3): one row = one trajectory, in OpenAI/HF chat format so a training
+job can feed `messages` straight into a chat template."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["system", "user", "assistant", "tool"]
+Outcome = Literal["success", "failure", "negative", "error"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolCall(_Strict):
+    id: str
+    name: str
+    arguments: str = Field(description="JSON-encoded arguments, as in the OpenAI format")
+
+
+class Message(_Strict):
+    role: Role
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+
+    def to_chat(self) -> dict[str, Any]:
+        """The dict a chat template expects (no empty optional keys)."""
+        d: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            d["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in self.tool_calls
+            ]
+        if self.tool_call_id is not None:
+            d["tool_call_id"] = self.tool_call_id
+        if self.name is not None:
+            d["name"] = self.name
+        return d
+
+
+class Verdict(_Strict):
+    verifier: str
+    passed: bool
+    score: float = 0.0
+    reason: str = ""
+
+
+class Branch(_Strict):
+    parent_id: str | None = None
+    fork_step: int | None = None
+    kind: Literal["root", "branch", "step"] = "root"
+    parent_outcome: str | None = None
+
+
+class Usage(_Strict):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    teacher_calls: int = 0
+    wall_seconds: float = 0.0
+
+    def add(self, other: "Usage") -> "Usage":
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            teacher_calls=self.teacher_calls + other.teacher_calls,
+            wall_seconds=self.wall_seconds + other.wall_seconds,
+        )
+
+
+class TeacherInfo(_Strict):
+    backend: str = ""
+    model: str = ""
+    sampling: str = "{}"
+
+
+class Task(_Strict):
+    """One unit of work. `id` is stable across runs: it is derived from the pipeline, the task's
+    parameters and the run seed, never from position or time."""
+
+    id: str
+    pipeline: str
+    seed: int
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Trajectory(_Strict):
+    id: str = ""
+    run_id: str = ""
+    pipeline: str
+    task_id: str
+    seed: int = 0
+    messages: list[Message]
+    tools: str = ""
+    branch: Branch = Field(default_factory=Branch)
+    outcome: Outcome = "success"
+    reward: float = 0.0
+    verdicts: list[Verdict] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)
+    usage: Usage = Field(default_factory=Usage)
+    teacher: TeacherInfo = Field(default_factory=TeacherInfo)
+    reject_reason: str | None = None
+
+    def with_content_id(self) -> "Trajectory":
+        """Set `id` to a hash of what the row says, so identical content gets the same id."""
+        h = hashlib.sha256()
+        h.update(self.pipeline.encode())
+        h.update(self.task_id.encode())
+        h.update(json.dumps(self.meta.get("variant", ""), sort_keys=True).encode())
+        h.update(json.dumps(self.branch.model_dump(), sort_keys=True).encode())
+        for m in self.messages:
+            h.update(json.dumps(m.model_dump(), sort_keys=True, ensure_ascii=False).encode())
+        return self.model_copy(update={"id": h.hexdigest()[:32]})
+
+    @property
+    def accepted(self) -> bool:
+        return self.reject_reason is None and self.outcome != "error"
+
+    def text(self) -> str:
+        """All message text, in order: what dedup and repetition checks look at."""
+        parts = []
+        for m in self.messages:
+            parts.append(m.content)
+            parts.extend(f"{c.name} {c.arguments}" for c in m.tool_calls)
+        return "\n".join(parts)
+
+    def last_assistant(self) -> str:
+        for m in reversed(self.messages):
+            if m.role == "assistant":
+                return m.content
+        return ""

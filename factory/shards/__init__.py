@@ -1,0 +1,1 @@
+"""Parquet shards with an explicit schema, written atomically."""

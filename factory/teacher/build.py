@@ -1,0 +1,113 @@
+"""Choose and start the teacher a run config asks for."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from factory.config import TeacherConfig
+from factory.schema import TeacherInfo
+from factory.teacher.base import ChatRequest, ChatResult, Teacher
+
+
+class LocalVLLMTeacher(Teacher):
+    """The engine in this very process (inline executor, tests, benchmarks). AsyncLLM binds to
+    the event loop it first runs on, so it gets a loop thread of its own and callers on any loop
+    (each `asyncio.run`) reach it through that thread. Not picklable."""
+
+    def __init__(self, cfg: TeacherConfig, model: str, backend: str):
+        from factory.teacher.vllm_engine import VLLMEngine
+
+        self.cfg = cfg
+        self.backend = backend
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="vllm-engine-loop", daemon=True)
+        self.thread.start()
+
+        async def make() -> VLLMEngine:
+            return VLLMEngine(cfg, model)
+
+        self.engine = asyncio.run_coroutine_threadsafe(make(), self.loop).result()
+
+    @property
+    def info(self) -> TeacherInfo:
+        return TeacherInfo(backend=self.backend, model=self.engine.model,
+                           sampling=self.cfg.sampling.model_dump_json())
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.engine.chat(request), self.loop))
+
+    def shutdown(self) -> None:
+        self.engine.shutdown()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+
+
+@dataclass
+class TeacherHandle:
+    teacher: Teacher
+    _stop: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for stop in self._stop:
+            stop()
+        self._stop.clear()
+
+
+def resolve_model(cfg: TeacherConfig) -> str:
+    if cfg.backend == "embedded":
+        from factory.teacher.embedded import ensure_embedded_model
+
+        return str(ensure_embedded_model())
+    from factory.teacher.vllm_engine import check_model_path
+
+    assert cfg.model
+    check_model_path(cfg.model)
+    return cfg.model
+
+
+def preflight(cfg: TeacherConfig) -> None:
+    """Cheap checks that turn a wrong endpoint or model path into one clear line before anything
+    (Ray, engines, the run directory) is started or written."""
+    if cfg.backend == "openai":
+        from factory.teacher.openai_http import OpenAITeacher
+
+        asyncio.run(_check(OpenAITeacher(cfg)))
+    elif cfg.backend == "embedded":
+        from factory.teacher.embedded import find_gguf
+
+        find_gguf()
+    else:
+        from factory.teacher.vllm_engine import check_model_path
+
+        assert cfg.model
+        check_model_path(cfg.model)
+
+
+def build_teacher(cfg: TeacherConfig, *, use_ray: bool) -> TeacherHandle:
+    if cfg.backend == "openai":
+        from factory.teacher.openai_http import OpenAITeacher
+
+        t = OpenAITeacher(cfg)
+        asyncio.run(_check(t))  # fail before any task is dispatched
+        return TeacherHandle(t)
+    model = resolve_model(cfg)
+    if not use_ray:
+        local = LocalVLLMTeacher(cfg, model, cfg.backend)
+        return TeacherHandle(local, [local.shutdown])
+    from factory.teacher.vllm_actor import VLLMActorTeacher, start_actors, stop_actors
+    import ray
+
+    # The driver may sit on a CPU-only head node: ask the cluster, not this machine.
+    gpus = float(cfg.tensor_parallel_size) if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
+    actors = start_actors(cfg, model, gpus)
+    return TeacherHandle(VLLMActorTeacher(cfg, model, actors, cfg.backend), [lambda: stop_actors(actors)])
+
+
+async def _check(t: Teacher) -> None:
+    try:
+        await t.start()
+    finally:
+        await t.close()

@@ -1,0 +1,150 @@
+"""Any OpenAI-compatible endpoint (vllm serve, SGLang, llama.cpp server) over httpx, with bounded
+and classified retries (tenacity), per-request deadlines, a health check and a watchdog."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from factory.config import TeacherConfig
+from factory.errors import TeacherError, TeacherUnavailable, UserError
+from factory.schema import TeacherInfo
+from factory.teacher.base import ChatRequest, ChatResult, Completion, Teacher
+from factory.teacher.watchdog import Watchdog
+
+
+def _is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, TeacherError) and exc.transient
+
+
+class OpenAITeacher(Teacher):
+    def __init__(self, cfg: TeacherConfig):
+        assert cfg.base_url, "base_url is validated by RunConfig"
+        self.cfg = cfg
+        self.base_url = cfg.base_url.rstrip("/")
+        self.model = cfg.model or ""
+        self._client: httpx.AsyncClient | None = None
+        self._watchdog: Watchdog | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Connections and the watchdog belong to the process that uses them.
+        return {**self.__dict__, "_client": None, "_watchdog": None}
+
+    @property
+    def info(self) -> TeacherInfo:
+        return TeacherInfo(backend="openai", model=self.model, sampling=self.cfg.sampling.model_dump_json())
+
+    async def start(self) -> None:
+        if self._client is not None:
+            return
+        key = os.environ.get(self.cfg.api_key_env, "")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._client = httpx.AsyncClient(
+            headers=headers, timeout=httpx.Timeout(self.cfg.request_timeout_s, connect=10.0),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
+        self._watchdog = Watchdog(self.cfg.watchdog_s, f"teacher at {self.base_url}")
+        await self.health()
+
+    async def health(self) -> None:
+        """Before dispatching anything: the endpoint answers and serves the model we asked for."""
+        assert self._client is not None
+        url = f"{self.base_url}/models"
+        try:
+            r = await self._client.get(url, timeout=10.0)
+        except httpx.HTTPError as e:
+            raise UserError(f"teacher endpoint {self.base_url} is unreachable ({type(e).__name__}: {e}); "
+                            "start the server or fix --base-url") from None
+        if r.status_code != 200:
+            raise UserError(f"teacher endpoint {url} answered HTTP {r.status_code}; "
+                            "check --base-url (it should end in /v1) and the API key")
+        served = [m.get("id") for m in r.json().get("data", [])]
+        if not self.model:
+            if not served:
+                raise UserError(f"teacher endpoint {self.base_url} serves no model; pass --model")
+            self.model = served[0]
+        elif served and self.model not in served:
+            raise UserError(f"teacher endpoint {self.base_url} does not serve model '{self.model}' "
+                            f"(it serves: {', '.join(map(str, served))}); fix --model")
+
+    def _body(self, req: ChatRequest) -> dict[str, Any]:
+        sp = req.sampling
+        body: dict[str, Any] = {"model": self.model, "messages": req.messages, "n": req.n,
+                                "temperature": sp.temperature, "top_p": sp.top_p, "max_tokens": sp.max_tokens}
+        if sp.stop:
+            body["stop"] = sp.stop
+        if req.seed is not None:
+            body["seed"] = req.seed
+        if sp.ignore_eos:
+            body["ignore_eos"] = True  # vLLM extension
+        s = req.structured
+        if s is not None and s.json_schema is not None:
+            body["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "output", "schema": s.json_schema, "strict": True}}
+        elif s is not None:  # vLLM's extension for regex / grammar / choice
+            key, val = next((k, v) for k, v in (("regex", s.regex), ("grammar", s.grammar),
+                                                 ("choice", s.choice)) if v is not None)
+            body["structured_outputs"] = {key: val}
+        return body
+
+    async def _post_once(self, body: dict[str, Any]) -> dict[str, Any]:
+        assert self._client is not None
+        try:
+            r = await self._client.post(f"{self.base_url}/chat/completions", json=body)
+        except httpx.TimeoutException as e:
+            raise TeacherError(f"teacher call timed out ({type(e).__name__})", transient=True) from None
+        except httpx.TransportError as e:
+            raise TeacherUnavailable(f"teacher at {self.base_url} unreachable ({type(e).__name__}: {e})",
+                                     transient=True) from None
+        if r.status_code == 429 or r.status_code >= 500:
+            raise TeacherUnavailable(f"teacher answered HTTP {r.status_code}: {r.text[:200]}", transient=True)
+        if r.status_code >= 400:
+            raise TeacherError(f"teacher rejected the request, HTTP {r.status_code}: {r.text[:300]}")
+        try:
+            return r.json()
+        except json.JSONDecodeError:
+            raise TeacherError(f"teacher answered non-JSON: {r.text[:200]}", transient=True) from None
+
+    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        retrying = AsyncRetrying(stop=stop_after_attempt(self.cfg.max_retries + 1),
+                                 wait=wait_exponential_jitter(multiplier=0.5, max=20.0),
+                                 retry=retry_if_exception(_is_transient), reraise=True)
+        async for attempt in retrying:
+            with attempt:
+                return await self._post_once(body)
+        raise AssertionError("unreachable: tenacity reraises")
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        await self.start()
+        assert self._watchdog is not None
+        t0 = time.monotonic()
+        try:
+            data = await self._watchdog.guard(self._post(self._body(request)))
+        except TeacherUnavailable as e:
+            # Retries exhausted on a dead/overloaded endpoint: fatal, the run must stop.
+            raise TeacherUnavailable(str(e)) from None
+        except TeacherError as e:
+            raise TeacherError(str(e)) from None  # exhausted timeouts: this task fails, the run goes on
+        choices = sorted(data.get("choices", []), key=lambda c: c.get("index", 0))
+        usage = data.get("usage") or {}
+        comps = []
+        for c in choices:
+            msg = c.get("message") or {}
+            comps.append(Completion(msg.get("content") or "", c.get("finish_reason"), 0))
+        total = int(usage.get("completion_tokens", 0))
+        for c in comps:  # the API reports one total; spread it so per-sample counts sum right
+            c.completion_tokens = total // max(1, len(comps))
+        if comps:
+            comps[0].completion_tokens += total - sum(c.completion_tokens for c in comps)
+        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+        return ChatResult(comps, int(usage.get("prompt_tokens", 0)), time.monotonic() - t0,
+                          extra={"cached_tokens": int(cached)})
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

