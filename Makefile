@@ -1,6 +1,5 @@
 # make pipeline=NAME run   — set up (once), then run a pipeline on the embedded CPU teacher
 # make test                — the whole test suite (what .ci/run calls)
-# make bench               — benchmarks that print figures
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +7,7 @@ pipeline ?= agentic_cot
 config ?=
 ARGS ?=
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test clean
 setup:
 	@VENV=$(VENV) bash scripts/setup.sh
 
@@ -17,9 +16,6 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
-
-bench: setup
-	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf runs .pytest_cache

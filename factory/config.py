@@ -35,6 +35,8 @@ class TeacherConfig(Strict):
     max_model_len: int = Field(4096, ge=128)
     max_num_seqs: int = Field(64, ge=1)
     cpu_kv_cache_gib: float = Field(2.0, gt=0.0, description="vllm on CPU: KV cache size")
+    cpu_memory_utilization: float = Field(0.3, gt=0.0, le=1.0, description="vllm on CPU: share of a NUMA "
+                                          "node's memory the engine may claim (several engines can share a box)")
     enforce_eager: bool | None = Field(None, description="skip torch.compile; default: on for CPU (a small "
                                        "model gains little from it and its warm-up takes minutes)")
     request_timeout_s: float = Field(600.0, gt=0.0, description="deadline of one teacher call")

@@ -28,7 +28,7 @@ def cot_reply(req: ChatRequest, wrong: bool = False) -> str:
     if wrong and ans:
         ans = ans + "1"
     return json.dumps({"analysis": f"Asked: {q}", "plan": "Identify the quantities, then compute.",
-                       "action": "Carried out the computation.", "reflection": "Rechecked; consistent.",
+                       "action": "Carried out the computation.", "reflection": "Rechecked every step; it is consistent.",
                        "summary": "The computation is complete.", "final_answer": ans})
 
 

@@ -40,7 +40,10 @@ class LocalVLLMTeacher(Teacher):
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.engine.chat(request), self.loop))
 
     def shutdown(self) -> None:
-        self.engine.shutdown()
+        async def stop() -> None:  # on the engine's loop, so its output task ends cleanly
+            self.engine.shutdown()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(timeout=120)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=30)
 

@@ -30,8 +30,8 @@ def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
         disable_log_stats=False,
     )
     cuda = has_cuda()
-    if cuda:
-        kw["gpu_memory_utilization"] = cfg.gpu_memory_utilization
+    # On CPU vLLM reads gpu_memory_utilization as the share of the NUMA node's memory to claim.
+    kw["gpu_memory_utilization"] = cfg.gpu_memory_utilization if cuda else cfg.cpu_memory_utilization
     kw["enforce_eager"] = (not cuda) if cfg.enforce_eager is None else cfg.enforce_eager
     return kw
 
@@ -69,7 +69,9 @@ class VLLMEngine:
         so = None
         if req.structured is not None:
             s = req.structured
-            so = StructuredOutputsParams(json=s.json_schema, regex=s.regex, grammar=s.grammar, choice=s.choice)
+            # No free whitespace inside JSON: a small model otherwise spends its budget on newlines.
+            so = StructuredOutputsParams(json=s.json_schema, regex=s.regex, grammar=s.grammar, choice=s.choice,
+                                         disable_any_whitespace=s.json_schema is not None)
         sp = req.sampling
         # FINAL_ONLY: with n>1 a cumulative stream can drop a completion unless merged by index.
         return SamplingParams(n=req.n, temperature=sp.temperature, top_p=sp.top_p, max_tokens=sp.max_tokens,

@@ -29,7 +29,7 @@ class AgenticCoT(Pipeline):
         return load_tasks(self.options, self.cfg.seed)
 
     def verifiers(self) -> list[Verifier]:
-        return [PhasesVerifier(), AnswerVerifier(), ConciseVerifier()]
+        return [PhasesVerifier(self.options.min_phase_words), AnswerVerifier(), ConciseVerifier()]
 
     def _sampling(self, max_tokens: int, temperature: float | None = None) -> SamplingConfig:
         base = self.cfg.teacher.sampling

@@ -22,6 +22,7 @@ class Options(BaseModel):
     reasoning_max_tokens: int = Field(384, ge=16)
     extract_max_tokens: int = Field(640, ge=64)
     phase_max_chars: int = Field(400, ge=20, description="per-phase length cap in the extraction schema")
+    min_phase_words: int = Field(3, ge=1, description="a phase with fewer words is rejected")
     extract_temperature: float = Field(0.3, ge=0.0)
     non_thinking_variant: bool = True
 

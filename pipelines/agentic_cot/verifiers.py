@@ -50,11 +50,30 @@ def check_phases(text: str) -> str | None:
     return None
 
 
+def phase_texts(text: str) -> dict[str, str]:
+    return {p: m.group(1).strip() for p in PHASES if (m := re.search(rf"<{p}>(.*?)</{p}>", text, re.S))}
+
+
+def check_substance(text: str, min_words: int) -> str | None:
+    """Well-formed is not enough: each phase must say something, and say something different."""
+    phases = phase_texts(text)
+    for p, body in phases.items():
+        if len(body.split()) < min_words:
+            return f"phase_too_short:{p}"
+    if len({" ".join(b.lower().split()) for b in phases.values()}) < len(phases):
+        return "phases_repeat_each_other"
+    return None
+
+
 class PhasesVerifier:
     name = "phases"
 
+    def __init__(self, min_words: int = 3):
+        self.min_words = min_words
+
     def verify(self, traj: Trajectory) -> Verdict:
-        problem = check_phases(traj.last_assistant())
+        text = traj.last_assistant()
+        problem = check_phases(text) or check_substance(text, self.min_words)
         return Verdict(verifier=self.name, passed=problem is None, score=0.0 if problem else 1.0,
                        reason=problem or "")
 

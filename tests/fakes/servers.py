@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,11 +36,16 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 
 def start_fake(port: int, *args: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.openai_server", str(port), *args], cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.openai_server", str(port), *args], cwd=ROOT,
+                            start_new_session=True)
     wait_http(f"http://127.0.0.1:{port}/v1/models", proc, 30)
     return proc
 
 
 def stop(proc: subprocess.Popen) -> None:
-    proc.kill()
+    """Kill the server and everything it started (vLLM's engine runs in child processes)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     proc.wait(timeout=30)

@@ -7,7 +7,8 @@ import pyarrow.parquet as pq
 
 from pipelines.agentic_cot.prompts import assemble
 
-GOOD = assemble({"analysis": "a", "plan": "p", "action": "x", "reflection": "r", "summary": "s"}, "42")
+GOOD = assemble({"analysis": "what is asked here", "plan": "the steps to take", "action": "carried them out",
+                 "reflection": "checked the work", "summary": "so it is done"}, "42")
 
 
 def factory(*args, cwd=None):

@@ -4,7 +4,8 @@ from factory.schema import Message, Trajectory
 from pipelines.agentic_cot.prompts import assemble
 from pipelines.agentic_cot.verifiers import AnswerVerifier, ConciseVerifier, PhasesVerifier, check_phases
 
-GOOD = assemble({"analysis": "a", "plan": "p", "action": "x", "reflection": "r", "summary": "s"}, "42")
+GOOD = assemble({"analysis": "what is asked here", "plan": "the steps to take", "action": "carried them out",
+                 "reflection": "checked the work", "summary": "so it is done"}, "42")
 
 
 def traj(text, **meta):
@@ -48,3 +49,11 @@ def test_answer_uses_math_equivalence_and_falls_back_to_raw():
 def test_concise_needs_shorter_than_raw():
     assert ConciseVerifier().verify(traj(GOOD, raw_reasoning="x" * (len(GOOD) + 1))).passed
     assert not ConciseVerifier().verify(traj(GOOD, raw_reasoning="short")).passed
+
+
+def test_substance_short_or_repeated_phases_rejected():
+    text = assemble({p: "7!" for p in ("analysis", "plan", "action", "reflection", "summary")}, "")
+    assert PhasesVerifier().verify(traj(text)).reason == "phase_too_short:analysis"
+    same = assemble({p: "the same three words" for p in ("analysis", "plan", "action", "reflection", "summary")}, "")
+    assert PhasesVerifier().verify(traj(same)).reason == "phases_repeat_each_other"
+    assert PhasesVerifier(min_words=1).verify(traj(GOOD)).passed
