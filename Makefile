@@ -1,5 +1,7 @@
 # make pipeline=NAME run   — set up (once), then run a pipeline on the embedded CPU teacher
 # make test                — the whole test suite (what .ci/run calls)
+# make sandbox-image       — build the sandbox base image (Docker + bubblewrap), no registry
+# make bench               — benchmarks that print figures
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +9,7 @@ pipeline ?= agentic_cot
 config ?=
 ARGS ?=
 
-.PHONY: setup run test clean
+.PHONY: setup run test sandbox-image bench clean
 setup:
 	@VENV=$(VENV) bash scripts/setup.sh
 
@@ -16,6 +18,12 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+sandbox-image: setup
+	$(BIN)/factory sandbox build $(ARGS)
+
+bench: setup
+	$(BIN)/python -m bench.sandboxes
 
 clean:
 	rm -rf runs .pytest_cache

@@ -46,14 +46,3 @@ def make_cfg(tmp_path: Path):
 
     return make
 
-
-@pytest.fixture(scope="session")
-def embedded_teacher():
-    """One real engine (embedded SmolLM2 through vLLM, in this process) shared by the suite."""
-    from factory.config import TeacherConfig
-    from factory.teacher.build import LocalVLLMTeacher, resolve_model
-
-    cfg = TeacherConfig(max_model_len=2048)
-    teacher = LocalVLLMTeacher(cfg, resolve_model(cfg), "embedded")
-    yield teacher
-    teacher.shutdown()

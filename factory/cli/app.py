@@ -7,8 +7,9 @@ import sys
 
 import typer
 
-from factory.cli import pipelines_cmd, run_cmd, setup_cmd, stats_cmd, verify_cmd
+from factory.cli import pipelines_cmd, run_cmd, sandbox_cmd, setup_cmd, stats_cmd, verify_cmd
 from factory.errors import TeacherUnavailable, UserError
+from sandboxes.base import SandboxError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Manufacture verified agentic trajectories with a teacher model.")
@@ -17,6 +18,7 @@ app.command("pipelines")(pipelines_cmd.pipelines)
 app.command("stats")(stats_cmd.stats)
 app.command("verify")(verify_cmd.verify)
 app.command("setup-model")(setup_cmd.setup_model)
+app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
 def main() -> None:
@@ -24,6 +26,9 @@ def main() -> None:
         app()
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except SandboxError as e:
+        print(f"error: sandbox: {e}", file=sys.stderr)
         sys.exit(2)
     except TeacherUnavailable as e:
         print(f"error: the teacher stopped answering: {e}. Committed shards are intact; rerun the same "

@@ -11,6 +11,20 @@ from factory.manifest import load_manifest
 from factory.runner import driver
 from factory.teacher.base import ChatRequest, Structured
 
+
+@pytest.fixture(scope="module")
+def embedded_teacher():
+    """One real engine (embedded SmolLM2 through vLLM, in this process) for this module; stopped
+    after it, because an idle vLLM CPU engine still keeps a core busy."""
+    from factory.config import TeacherConfig
+    from factory.teacher.build import LocalVLLMTeacher, resolve_model
+
+    cfg = TeacherConfig(max_model_len=2048)
+    teacher = LocalVLLMTeacher(cfg, resolve_model(cfg), "embedded")
+    yield teacher
+    teacher.shutdown()
+
+
 pytestmark = pytest.mark.engine
 MSG = [{"role": "user", "content": "Name three colours."}]
 

@@ -1,0 +1,46 @@
+"""Open a sandbox with the backend the config asks for (`auto`: Docker when an engine answers,
+else bubblewrap, else one clear line on how to get either)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandboxes import bwrap_backend, docker_backend, image
+from sandboxes.base import Sandbox, SandboxError
+from sandboxes.config import SandboxConfig
+
+NO_BACKEND = ("no sandbox backend available: start a Docker engine (apt-get install docker.io; "
+              "dockerd --iptables=false --bridge=none) or install bubblewrap (apt-get install bubblewrap)")
+
+
+class Backend:
+    """A resolved backend: what `open()` needs, found once (engine client, image, rootfs)."""
+
+    def __init__(self, cfg: SandboxConfig):
+        self.cfg = cfg
+        self.client: Any = None
+        name = cfg.backend
+        if name in ("auto", "docker"):
+            self.client = docker_backend.engine()
+            if self.client is None and name == "docker":
+                raise SandboxError("backend 'docker': no Docker engine answers; start dockerd "
+                                   "(dockerd --iptables=false --bridge=none) or choose backend bwrap")
+            if self.client is not None:
+                name = "docker"
+        if name == "auto":
+            if not bwrap_backend.available():
+                raise SandboxError(NO_BACKEND)
+            name = "bwrap"
+        if name == "bwrap" and not bwrap_backend.available():
+            raise SandboxError("backend 'bwrap': bubblewrap not found; apt-get install bubblewrap")
+        self.name = name
+        self.tag = cfg.image or image.build(docker_client=self.client if name == "docker" else None)
+        if name == "docker":
+            docker_backend.reap(self.client)
+        else:
+            bwrap_backend.reap()
+
+    def open(self) -> Sandbox:
+        if self.name == "docker":
+            return docker_backend.DockerSandbox(self.cfg, self.tag, self.client)
+        return bwrap_backend.BwrapSandbox(self.cfg, image.rootfs_path(self.tag))

@@ -1,0 +1,64 @@
+import asyncio
+import threading
+import time
+
+import pytest
+
+from sandboxes import bwrap_backend, docker_backend, image
+from sandboxes.base import SandboxError
+from sandboxes.config import SandboxConfig
+from sandboxes.pool import SandboxPool
+from sandboxes.select import Backend
+
+
+def test_auto_prefers_docker_then_bwrap_then_says_how_to_install(monkeypatch):
+    if docker_backend.engine() is not None:
+        assert Backend(SandboxConfig()).name == "docker"
+    monkeypatch.setattr(docker_backend, "engine", lambda: None)
+    assert Backend(SandboxConfig()).name == "bwrap"
+    with pytest.raises(SandboxError, match="no Docker engine answers"):
+        Backend(SandboxConfig(backend="docker"))
+    monkeypatch.setattr(bwrap_backend, "available", lambda: False)
+    with pytest.raises(SandboxError, match="apt-get install docker.io.*apt-get install bubblewrap"):
+        Backend(SandboxConfig())
+
+
+def test_tag_follows_the_recipe():
+    assert image.recipe_tag() == image.recipe_tag(dict(image.RECIPE))
+    changed = {**image.RECIPE, "packages": [*image.RECIPE["packages"], "python3-scipy"]}
+    assert image.recipe_tag(changed) != image.recipe_tag()
+    assert image.recipe_tag().startswith("tf-sandbox:")
+
+
+def test_pool_limits_concurrency(backend):
+    pool = SandboxPool(backend.cfg.model_copy(update={"backend": backend.name, "max_concurrent": 2}))
+    alive, peak, lock = [0], [0], threading.Lock()
+
+    def work():
+        with pool.sandbox() as sb:
+            with lock:
+                alive[0] += 1
+                peak[0] = max(peak[0], alive[0])
+            assert sb.run(["true"]).passed
+            time.sleep(0.3)
+            with lock:
+                alive[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 2
+
+
+def test_async_session_keeps_state(backend):
+    pool = SandboxPool(backend.cfg.model_copy(update={"backend": backend.name}))
+
+    async def go():
+        async with pool.session() as sb:
+            await sb.put_files({"a.txt": "1"})
+            await sb.run(["sh", "-c", "echo 2 >> a.txt"])
+            return await sb.read_file("a.txt")
+
+    assert asyncio.run(go()) == b"12\n"
