@@ -69,7 +69,8 @@ class VLLMEngine:
         so = None
         if req.structured is not None:
             s = req.structured
-            # No free whitespace inside JSON: a small model otherwise spends its budget on newlines.
+            # Ask for compact JSON: where the grammar backend honours it, a small model stops spending
+            # its token budget on indentation.
             so = StructuredOutputsParams(json=s.json_schema, regex=s.regex, grammar=s.grammar, choice=s.choice,
                                          disable_any_whitespace=s.json_schema is not None)
         sp = req.sampling
