@@ -51,7 +51,7 @@ def main() -> None:
         with backend.open() as sb:
             rows[f"{name}: run in open sandbox"] = series(lambda: sb.run(ARGV))
 
-        def fresh() -> None:
+        def fresh(backend: Backend = backend) -> None:
             with backend.open() as sb:
                 assert sb.run(ARGV).passed
 

@@ -90,7 +90,8 @@ class BwrapSandbox(Sandbox):
         t0 = time.monotonic()
         ooms = self.cg.oom_kills()
         proc = subprocess.Popen(self._argv(argv, env or {}, work_path(cwd)), stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                env={"PATH": PATH})  # nothing of ours leaks in (LD_PRELOAD from torch, keys)
         out, err = Capped(self.cfg.output_cap_bytes), Capped(self.cfg.output_cap_bytes)
         readers = [threading.Thread(target=c.drain, args=(s,), daemon=True)
                    for c, s in ((out, proc.stdout), (err, proc.stderr))]

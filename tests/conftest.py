@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 
 from factory.config import RunConfig, deep_merge
+from factory.runner import driver
 from factory.teacher.base import ChatRequest
 from pipelines.agentic_cot.tasks import SEED_FILE
 from tests.fakes.scripted import ScriptedTeacher
@@ -46,3 +48,15 @@ def make_cfg(tmp_path: Path):
 
     return make
 
+
+def mixed_reply(req):
+    """Right answers for some questions, wrong for others: a run with both sides."""
+    wrong = int(hashlib.sha256(req.messages[-1]["content"].encode()).hexdigest(), 16) % 3 == 0
+    return cot_reply(req, wrong=wrong)
+
+
+@pytest.fixture
+def run_dir(make_cfg):
+    out = driver.run(make_cfg(limit=16, runner={"chunk_size": 4}), teacher=ScriptedTeacher(mixed_reply))
+    assert out.stats["accepted"] and out.stats["rejected"]
+    return out.run_dir

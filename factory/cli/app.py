@@ -7,7 +7,8 @@ import sys
 
 import typer
 
-from factory.cli import pipelines_cmd, run_cmd, sandbox_cmd, setup_cmd, stats_cmd, verify_cmd
+from factory.cli import (export_cmd, inspect_cmd, pipelines_cmd, report_cmd, review_cmd, run_cmd, sandbox_cmd,
+                         setup_cmd, stats_cmd, verify_cmd)
 from factory.errors import TeacherUnavailable, UserError
 from sandboxes.base import SandboxError
 
@@ -17,6 +18,10 @@ app.command("run")(run_cmd.run)
 app.command("pipelines")(pipelines_cmd.pipelines)
 app.command("stats")(stats_cmd.stats)
 app.command("verify")(verify_cmd.verify)
+app.command("inspect")(inspect_cmd.inspect)
+app.command("review")(review_cmd.review)
+app.command("export")(export_cmd.export)
+app.command("report")(report_cmd.report)
 app.command("setup-model")(setup_cmd.setup_model)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 

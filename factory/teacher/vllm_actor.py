@@ -36,7 +36,7 @@ class VLLMTeacherActor:
 
 def start_actors(cfg: TeacherConfig, model: str, gpus_per_replica: float) -> list[Any]:
     actors = []
-    for i in range(cfg.replicas):
+    for _ in range(cfg.replicas):
         opts: dict[str, Any] = {"num_cpus": 0, "num_gpus": gpus_per_replica, "max_concurrency": 1000,
                                 "name": None, "max_restarts": 0}
         actors.append(VLLMTeacherActor.options(**opts).remote(cfg.model_dump(), model))

@@ -109,3 +109,12 @@ def test_symlink_cannot_lead_read_back_out(backend):
         sb.run(["ln", "-s", "/etc/shadow", "shadow"])
         with pytest.raises(SandboxError):  # bwrap: resolves outside; docker: read as uid 65534 inside
             sb.read_file("shadow")
+
+
+def test_host_environment_does_not_leak_in(backend, monkeypatch):
+    monkeypatch.setenv("SECRET_TOKEN", "s3cret")
+    monkeypatch.setenv("LD_PRELOAD", "/nonexistent/libx.so")
+    with backend.open() as sb:
+        r = sb.run(["env"], env={"MINE": "1"})
+        assert r.passed and "s3cret" not in r.stdout and "LD_PRELOAD" not in r.stdout and "MINE=1" in r.stdout
+        assert r.stderr == ""

@@ -1,0 +1,57 @@
+"""A run as the inspector sees it: only manifest-committed shards (so a run still in progress can
+be read), each checked; a corrupt shard is reported by name and skipped, the rest still served."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from factory.errors import UserError
+from factory.manifest import Manifest, load_manifest
+
+
+@dataclass
+class Run:
+    path: Path
+    manifest: Manifest
+    files: dict[str, list[Path]] = field(default_factory=dict)  # side → readable shards
+    broken: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def audit_path(self) -> Path:
+        return self.path / "audit.jsonl"
+
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """A connection with a `rows` view: every committed row plus its `side`."""
+        con = duckdb.connect()
+        parts = [f"SELECT *, '{side}' AS side FROM read_parquet({[str(f) for f in files]!r})"
+                 for side, files in self.files.items() if files]
+        if not parts:  # nothing committed yet: an empty view with the shard schema
+            from factory.shards.arrow_schema import SCHEMA
+
+            con.register("empty_rows", SCHEMA.empty_table())
+            parts = ["SELECT *, '' AS side FROM empty_rows"]
+        con.execute("CREATE VIEW rows AS " + " UNION ALL BY NAME ".join(parts))
+        return con
+
+
+def open_run(path: Path) -> Run:
+    manifest = load_manifest(path) if path.is_dir() else None
+    if manifest is None:
+        raise UserError(f"{path}: not a run directory (no manifest.json); pass e.g. runs/<name>")
+    run = Run(path, manifest, {"accepted": [], "rejected": []})
+    for side in ("accepted", "rejected"):
+        for shard in manifest.shards(side):
+            f = path / shard.path
+            try:
+                meta = pq.ParquetFile(f).metadata
+                if meta.num_rows != shard.rows:
+                    raise ValueError(f"{meta.num_rows} rows, the manifest says {shard.rows}")
+            except (OSError, ValueError) as e:
+                run.broken.append((f, str(e).splitlines()[0][:200]))
+                continue
+            run.files[side].append(f)
+    return run

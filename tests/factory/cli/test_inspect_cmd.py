@@ -1,0 +1,92 @@
+import json
+import shutil
+import subprocess
+import sys
+
+from factory.manifest import load_manifest
+from tests.fakes.servers import ROOT
+
+
+def factory(*args):
+    return subprocess.run([sys.executable, "-m", "factory.cli.app", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_glance_and_json(run_dir):
+    p = factory("inspect", str(run_dir), "--json")
+    s = json.loads(p.stdout)
+    assert p.returncode == 0 and s["tasks"] == 16 and s["accepted"] + s["rejected"] == s["rows"]
+    p = factory("inspect", str(run_dir))
+    assert "accepted" in p.stdout and "verifiers" in p.stdout and "audit: 0 accepted" in p.stdout
+
+
+def test_show_renders_phases_and_verdicts(run_dir):
+    p = factory("inspect", str(run_dir), "--show", "2", "--side", "accepted", "--meta", "variant=thinking")
+    assert p.returncode == 0, p.stderr
+    assert "ANALYSIS" in p.stdout and "SUMMARY" in p.stdout and "verdicts" in p.stdout
+    p = factory("inspect", str(run_dir), "--show", "3", "--sample", "random", "--seed", "4", "--json")
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(rows) == 3 and isinstance(rows[0]["meta"], dict)
+
+
+def test_diff_of_two_rows(run_dir):
+    p = factory("inspect", str(run_dir), "--show", "2", "--json", "--meta", "variant=thinking")
+    a, b = (json.loads(line)["id"] for line in p.stdout.splitlines())
+    p = factory("inspect", str(run_dir), "--id", a, "--diff", b, "--json")
+    d = json.loads(p.stdout)
+    assert d["a"] == a and any(line.startswith("+") for line in d["diff"])
+
+
+def test_bad_input_and_corrupt_shard(run_dir, tmp_path):
+    p = factory("inspect", str(tmp_path))
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "not a run directory" in p.stderr
+    p = factory("inspect", str(run_dir), "--where", "1 +")
+    assert p.returncode == 2 and p.stderr.startswith("error: --where:")
+    p = factory("inspect", str(run_dir), "--meta", "bogus=1")
+    assert p.returncode == 2 and "unknown key 'bogus'" in p.stderr
+    m = load_manifest(run_dir)
+    victim = run_dir / m.shards("accepted")[0].path
+    victim.write_bytes(b"PAR1 torn")
+    p = factory("inspect", str(run_dir), "--show", "50", "--json")
+    assert p.returncode == 0 and f"skipping unreadable shard {victim}" in p.stderr
+    assert p.stdout.strip()  # the other shards are still served
+
+
+def test_export_loads_with_datasets(run_dir, tmp_path):
+    import datasets
+
+    from factory.inspect import audit
+
+    s = json.loads(factory("inspect", str(run_dir), "--json").stdout)
+    ids = [json.loads(x)["id"] for x in factory("inspect", str(run_dir), "--show", "3", "--side", "accepted",
+                                                 "--json").stdout.splitlines()]
+    audit.append(run_dir / "audit.jsonl", ids[0], "reject", "bad", "t")
+    audit.append(run_dir / "audit.jsonl", ids[1], "accept", "", "t")
+    p = factory("export", str(run_dir), "--to", str(tmp_path / "out"), "--rows-per-shard", "3")
+    assert p.returncode == 0, p.stderr
+    ds = datasets.load_dataset("parquet", data_files=str(tmp_path / "out" / "data" / "*.parquet"), split="train")
+    assert ds.num_rows == s["accepted"] - 1 and ids[0] not in ds["id"]
+    assert len(list((tmp_path / "out" / "data").glob("*.parquet"))) == -(-ds.num_rows // 3)
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "1 reject" in card and "pipeline: agentic_cot" in card
+    p = factory("export", str(run_dir), "--to", str(tmp_path / "approved"), "--approved-only")
+    assert json.loads((tmp_path / "approved" / "manifest.json").read_text())["rows"] == 1
+    p = factory("export", str(run_dir), "--to", str(tmp_path / "out"))
+    assert p.returncode == 2 and "not empty" in p.stderr
+
+
+def test_report_renders_in_chromium(run_dir, tmp_path):
+    out = tmp_path / "report.html"
+    p = factory("report", str(run_dir), "--out", str(out))
+    assert p.returncode == 0 and out.stat().st_size > 10_000
+    browser = shutil.which("chromium")
+    assert browser, "Debian's chromium is needed for this test (.ci/run installs it)"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.stdout.count("<img") == 5 and "Reasons for rejection" in dom.stdout
+    shot = tmp_path / "shot.png"
+    subprocess.run([browser, *flags, "--window-size=1000,2400", f"--screenshot={shot}", out.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.stat().st_size > 50_000  # a page of plots, not a blank one

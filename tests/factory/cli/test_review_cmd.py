@@ -1,0 +1,61 @@
+"""`factory review` driven as a real terminal program (pexpect), including a restart mid-review."""
+
+import json
+import sys
+
+import pexpect
+
+from tests.fakes.servers import ROOT
+
+
+def spawn(run_dir, *extra):
+    child = pexpect.spawn(sys.executable, ["-m", "factory.cli.app", "review", str(run_dir), "--size", "4",
+                                           "--reviewer", "alice", *extra], cwd=str(ROOT), encoding="utf-8",
+                          timeout=60, dimensions=(50, 120), env={"TERM": "dumb", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+    return child
+
+
+def label(child, key, note):
+    child.expect_exact("> ")
+    child.sendline(key)
+    child.expect_exact("note (enter for none): ")
+    child.sendline(note)
+
+
+def test_review_labels_restart_and_finish(run_dir):
+    child = spawn(run_dir)
+    child.expect_exact("0 reviewed of 4 sampled")
+    label(child, "a", "clean and correct")
+    child.expect_exact("1 reviewed of 4 sampled")
+    label(child, "r", "wrong answer")
+    child.expect_exact("2 reviewed of 4 sampled")
+    child.expect_exact("> ")
+    child.sendline("p")  # back to the row just labelled: it shows its label
+    child.expect_exact("labelled reject by alice")
+    child.expect_exact("> ")
+    child.sendline("q")
+    child.expect_exact("2 reviewed of 4 sampled; labels in")
+    child.expect(pexpect.EOF)
+
+    child = spawn(run_dir)  # a restart continues where the reviewer left off
+    child.expect_exact("2 reviewed of 4 sampled · row 3/4")
+    label(child, "s", "")
+    label(child, "a", "")
+    child.expect_exact("all 4 sampled rows reviewed")
+    child.expect(pexpect.EOF)
+
+    lines = [json.loads(x) for x in (run_dir / "audit.jsonl").read_text().splitlines()]
+    assert [x["label"] for x in lines] == ["accept", "reject", "skip", "accept"]
+    assert {x["reviewer"] for x in lines} == {"alice"} and lines[1]["note"] == "wrong answer"
+    assert len({x["id"] for x in lines}) == 4
+
+
+def test_jump_to_id(run_dir):
+    child = spawn(run_dir, "--sample", "first")
+    child.expect_exact("> ")
+    child.sendline("j nonexistent")
+    child.expect_exact("no sampled row with id 'nonexistent'")
+    child.sendline("")
+    child.expect_exact("> ")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
