@@ -50,6 +50,26 @@ class RayExecutor:
         self.workers.clear()
 
 
+_TMP_PREFIX, _OWNER = "tf-ray-", "owner.pid"
+
+
+def reap_stale_temp_dirs() -> list[str]:
+    """Remove temp dirs of local Ray sessions whose driver died (kill -9 leaves them behind)."""
+    removed = []
+    for d in Path(tempfile.gettempdir()).glob(_TMP_PREFIX + "*"):
+        try:
+            owner = int((d / _OWNER).read_text())
+            os.kill(owner, 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass  # owner gone
+        except (OSError, ValueError):
+            continue  # not ours to judge (no owner file, or another user's)
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(str(d))
+    return removed
+
+
 class RaySession:
     """Owns `ray.init`/`ray.shutdown`. A local session gets its own temp dir, removed afterwards."""
 
@@ -68,7 +88,9 @@ class RaySession:
                      log_to_driver=False)
         else:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # Ray 2.60 defaults to token auth
-            self.tmp = tempfile.mkdtemp(prefix="tf-ray-")
+            reap_stale_temp_dirs()
+            self.tmp = tempfile.mkdtemp(prefix=_TMP_PREFIX)
+            (Path(self.tmp) / _OWNER).write_text(str(os.getpid()))
             ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, _temp_dir=self.tmp,
                      log_to_driver=False, configure_logging=True, logging_level="WARNING")
         return self

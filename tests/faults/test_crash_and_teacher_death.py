@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,6 +75,7 @@ def test_kill_9_then_rerun_accounts_for_every_task_once(tmp_path):
     server = start_fake(port, "--delay", "0.1")
     try:
         cfg = write_config(tmp_path, port)
+        ray_dirs_before = set(Path(tempfile.gettempdir()).glob("tf-ray-*"))
         proc = start_run(cfg)
         run_dir = tmp_path / "runs" / "faults"
         # kill once some chunks are committed and others are in flight: a random moment in that window
@@ -95,6 +97,8 @@ def test_kill_9_then_rerun_accounts_for_every_task_once(tmp_path):
         assert again.returncode == 0, err
         check_accounting(run_dir, complete=True)
         assert "accepted" in out
+        # the killed run's Ray temp dir was reaped by the rerun; the rerun removed its own
+        assert set(Path(tempfile.gettempdir()).glob("tf-ray-*")) <= ray_dirs_before
     finally:
         stop(server)
 
