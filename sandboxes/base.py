@@ -4,6 +4,7 @@ down. A sandbox is a context manager; the code it runs is hostile."""
 from __future__ import annotations
 
 import abc
+import os
 import posixpath
 from dataclasses import dataclass
 
@@ -30,6 +31,17 @@ class RunResult:
     def passed(self) -> bool:
         """Graded from the exit status alone, never from what the program printed."""
         return self.exit_code == 0 and not self.timed_out and not self.oom_killed
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the process that owns a sandbox still runs (sandboxes of dead owners are reaped)."""
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
 
 
 def work_path(path: str) -> str:

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from sandboxes import cgroups
-from sandboxes.base import SANDBOX_UID, WORKDIR, RunResult, Sandbox, SandboxError, work_path
+from sandboxes.base import SANDBOX_UID, WORKDIR, RunResult, Sandbox, SandboxError, process_alive, work_path
 from sandboxes.capture import Capped
 from sandboxes.config import SandboxConfig
 
@@ -148,23 +148,14 @@ def reap() -> int:
     n = 0
     for path in cgroups.stale():
         owner = int(path.name[len(cgroups.PREFIX):].split("-")[0] or 0)
-        if owner and not _alive(owner):
+        if owner and not process_alive(owner):
             cg = cgroups.Cgroup.__new__(cgroups.Cgroup)
             cg.dirs = [path]
             cg.remove()
             n += 1
     for d in Path(tempfile.gettempdir()).glob(f"{cgroups.PREFIX}*"):
         owner = int(d.name[len(cgroups.PREFIX):].split("-")[0] or 0)
-        if owner and not _alive(owner):
+        if owner and not process_alive(owner):
             shutil.rmtree(d, ignore_errors=True)
     return n
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True

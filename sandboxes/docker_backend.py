@@ -16,7 +16,7 @@ import docker
 import docker.errors
 from docker.utils.socket import frames_iter
 
-from sandboxes.base import SANDBOX_UID, WORKDIR, RunResult, Sandbox, SandboxError, work_path
+from sandboxes.base import SANDBOX_UID, WORKDIR, RunResult, Sandbox, SandboxError, process_alive, work_path
 from sandboxes.capture import Capped
 from sandboxes.config import SandboxConfig
 
@@ -148,20 +148,11 @@ def reap(client: docker.DockerClient) -> int:
     n = 0
     for c in client.containers.list(all=True, filters={"label": LABEL}):
         owner = int(c.labels.get(LABEL, "0") or 0)
-        if not _alive(owner):
+        if not process_alive(owner):
             c.remove(force=True)
             n += 1
     return n
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 def labelled(client: docker.DockerClient) -> list[Any]:
