@@ -73,9 +73,12 @@ def _glance(r, console: Console, as_json_: bool) -> None:
     con = r.con()
     lengths = con.execute("SELECT side, count(*), avg(len(messages)), avg(len(array_to_string("
                           "list_transform(messages, lambda m: m.content), ''))) FROM rows GROUP BY side ORDER BY side").fetchall()
+    outcomes = con.execute("SELECT outcome, side, count(*) FROM rows GROUP BY ALL ORDER BY ALL").fetchall()
     labels = audit.summary(audit.load(r.audit_path))
     if as_json_:
-        print(json.dumps({**stats, "audit": labels, "broken_shards": [str(f) for f, _ in r.broken]}, indent=1))
+        by_outcome = {f"{o}/{side}": n for o, side, n in outcomes}
+        print(json.dumps({**stats, "by_outcome": by_outcome, "audit": labels,
+                          "broken_shards": [str(f) for f, _ in r.broken]}, indent=1))
         return
     console.print(summary_table(stats))
     console.print(verifier_table(stats))
@@ -83,6 +86,11 @@ def _glance(r, console: Console, as_json_: bool) -> None:
     for side, n, turns, chars in lengths:
         t.add_row(side, str(n), f"{turns or 0:.1f}", f"{chars or 0:.0f}")
     console.print(t)
+    o = Table("outcome", "side", "rows", title="by outcome")
+    for outcome, side, n in outcomes:
+        o.add_row(outcome, side, str(n))
+    console.print(o)
+    console.print(f"duplicates removed: {stats['duplicates']}")
     console.print(f"audit: {labels['accept']} accepted, {labels['reject']} rejected, {labels['skip']} skipped"
                   + (f" by {', '.join(labels['reviewers'])}" if labels["reviewers"] else ""))
 

@@ -72,11 +72,12 @@ class AgenticCoT(Pipeline):
                            messages=[user, Message(role="assistant", content=text)])]
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
-        """Dual-mode SFT: each accepted thinking sample also yields an answer-only sample."""
-        out = list(verified)
+        """Outcome = whether the answer held up; and for dual-mode SFT each accepted thinking sample
+        also yields an answer-only sample."""
+        out = [t.model_copy(update={"outcome": "failure"}) if _answer_failed(t) else t for t in verified]
         if not self.options.non_thinking_variant:
             return out
-        for t in verified:
+        for t in list(out):
             if not t.accepted or t.meta.get("variant") != "thinking":
                 continue
             answer = last_boxed(t.last_assistant())
@@ -88,6 +89,10 @@ class AgenticCoT(Pipeline):
                                                                             "completion_tokens": 0, "wall_seconds": 0.0}),
                 "messages": [t.messages[0], Message(role="assistant", content=reply)]}).with_content_id())
         return out
+
+
+def _answer_failed(t: Trajectory) -> bool:
+    return any(v.verifier == "answer" and not v.passed for v in t.verdicts)
 
 
 def _summary(text: str) -> str:

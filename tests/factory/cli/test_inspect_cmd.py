@@ -16,8 +16,10 @@ def test_glance_and_json(run_dir):
     p = factory("inspect", str(run_dir), "--json")
     s = json.loads(p.stdout)
     assert p.returncode == 0 and s["tasks"] == 16 and s["accepted"] + s["rejected"] == s["rows"]
+    assert sum(s["by_outcome"].values()) == s["rows"] and s["by_outcome"]["success/accepted"] == s["accepted"]
     p = factory("inspect", str(run_dir))
     assert "accepted" in p.stdout and "verifiers" in p.stdout and "audit: 0 accepted" in p.stdout
+    assert "by outcome" in p.stdout and "duplicates removed: 0" in p.stdout
 
 
 def test_show_renders_phases_and_verdicts(run_dir):

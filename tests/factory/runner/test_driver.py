@@ -96,3 +96,8 @@ def test_same_seed_replays_same_requests(make_cfg):
     driver.run(make_cfg(name="y", limit=4), teacher=b)
     key = lambda t: sorted((c.seed, json.dumps(c.messages)) for c in t.calls)  # noqa: E731
     assert key(a) == key(b)
+
+
+def test_wrong_answer_rows_have_failure_outcome(make_cfg):
+    out = driver.run(make_cfg(limit=3), teacher=ScriptedTeacher(lambda r: cot_reply(r, wrong=True)))
+    assert {r["outcome"] for r in all_rows(out.run_dir, "rejected")} == {"failure"}
