@@ -65,7 +65,7 @@ class Cgroup:
             try:
                 out |= {int(x) for x in (d / "cgroup.procs").read_text().split()}
             except OSError:
-                pass
+                pass  # the cgroup is already gone: it holds no process
         return out
 
     def oom_kills(self) -> int:
@@ -87,7 +87,7 @@ class Cgroup:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
-                    pass
+                    pass  # exited between listing and killing
             time.sleep(0.01)
 
     def remove(self) -> None:

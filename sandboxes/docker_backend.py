@@ -71,7 +71,7 @@ class DockerSandbox(Sandbox):
                 try:
                     raw.shutdown(socket.SHUT_WR)
                 except OSError:
-                    pass
+                    pass  # the exec already ended and closed its side
             for stream, data in frames_iter(sock, tty=False):
                 (out if stream == 1 else err).feed(data)
 
