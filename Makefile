@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
-pipeline ?= agentic_cot
+pipeline ?= math
 config ?=
 ARGS ?=
 

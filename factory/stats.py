@@ -34,10 +34,36 @@ def counters_for(rows: list[Trajectory], stat_keys: tuple[str, ...]) -> dict[str
             slot["passed" if v.passed else "failed"] += 1
         for k in stat_keys:
             if k in t.meta:
-                slot = c["keys"].setdefault(f"{k}={t.meta[k]}", {"accepted": 0, "rejected": 0})
+                slot = c["keys"].setdefault(f"{k}={t.meta[k]}", {"accepted": 0, "rejected": 0, "solved": 0})
                 slot[side] += 1
+                slot["solved"] += t.outcome == "success"
     c["reasons"] = dict(c["reasons"])
+    if any("attempt" in t.meta for t in rows):
+        c["pass_at_k"] = pass_at_k(rows)
     return c
+
+
+def pass_at_k(rows: list[Trajectory]) -> dict[str, Any]:
+    """Sums over tasks (so commits add up): per task, of n attempts c were solved; pass@1 is c/n and
+    pass@n is whether any was. Divided by `tasks` when shown."""
+    per_task: dict[str, list[bool]] = {}
+    for t in rows:
+        if "attempt" in t.meta:
+            per_task.setdefault(t.task_id, []).append(t.outcome == "success")
+    out: dict[str, Any] = {"tasks": len(per_task), "pass@1_sum": 0.0, "pass@k_sum": 0, "attempts": 0}
+    for solved in per_task.values():
+        out["pass@1_sum"] += sum(solved) / len(solved)
+        out["pass@k_sum"] += any(solved)
+        out["attempts"] += len(solved)
+    return out
+
+
+def pass_rates(stats: dict[str, Any]) -> dict[str, float] | None:
+    p = stats.get("pass_at_k")
+    if not p or not p.get("tasks"):
+        return None
+    k = round(p["attempts"] / p["tasks"])
+    return {"tasks": p["tasks"], "k": k, "pass@1": p["pass@1_sum"] / p["tasks"], f"pass@{k}": p["pass@k_sum"] / p["tasks"]}
 
 
 def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +93,7 @@ def run_stats(manifest: Manifest) -> dict[str, Any]:
         "run_id": manifest.run_id, "pipeline": manifest.pipeline, "tasks": tasks, "commits": len(manifest.commits),
         **{k: total.get(k, 0) for k in ("rows", "accepted", "rejected", "errors", "duplicates")},
         "reasons": total.get("reasons", {}), "verifiers": total.get("verifiers", {}), "keys": total.get("keys", {}),
+        **({"pass_at_k": total["pass_at_k"]} if "pass_at_k" in total else {}),
         "usage": usage.model_dump(), "elapsed_s": round(elapsed, 2),
         "completion_tokens_per_s": round(usage.completion_tokens / elapsed, 2) if elapsed else 0.0,
     }

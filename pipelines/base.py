@@ -46,6 +46,10 @@ class Pipeline(abc.ABC):
     def verifiers(self) -> list[Verifier]:
         """Pipeline-specific verifiers; the generic ones are added by the engine."""
 
+    def preflight(self) -> None:
+        """Check (and prepare) the environment in the driver before the teacher starts, so a missing
+        sandbox backend fails in seconds with one line instead of inside every worker."""
+
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         """After verification, before dedup: derive extra rows (e.g. variants of accepted ones)."""
         return verified

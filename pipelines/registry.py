@@ -8,6 +8,7 @@ from factory.errors import UserError
 
 PIPELINES: dict[str, str] = {
     "agentic_cot": "pipelines.agentic_cot.pipeline:AgenticCoT",
+    "math": "pipelines.math.pipeline:MathPipeline",
 }
 
 

@@ -4,6 +4,7 @@ with a recorded reason; it never raises."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from factory.agent import hermes
 from factory.agent.tools import ToolBox
@@ -11,7 +12,18 @@ from factory.config import SamplingConfig
 from factory.errors import TeacherUnavailable, TeacherError
 from factory.schema import Message, Usage
 from factory.seeding import derive_seed
-from factory.teacher.base import ChatRequest, Teacher
+from factory.teacher.base import ChatRequest, Structured, Teacher
+
+
+class TurnGuide(Protocol):
+    """Constrains each turn (structured output) and turns the constrained reply into the
+    Hermes-format text the trajectory stores. For small teachers that cannot keep a format alone."""
+
+    def structured(self, turn: int, last: bool) -> Structured | None: ...
+
+    def render(self, raw: str) -> str:
+        """Raise ValueError when `raw` does not hold what `structured` asked for."""
+        ...
 
 
 @dataclass
@@ -34,13 +46,14 @@ class LoopResult:
 
 
 async def run_agent(teacher: Teacher, messages: list[Message], tools: ToolBox, sampling: SamplingConfig,
-                    seed: int, limits: LoopLimits, affinity: str) -> LoopResult:
+                    seed: int, limits: LoopLimits, affinity: str, guide: TurnGuide | None = None) -> LoopResult:
     msgs = list(messages)
     usage = Usage()
     res = LoopResult(msgs, usage, "max_turns")
     for turn in range(limits.max_turns):
+        structured = guide.structured(turn, turn == limits.max_turns - 1) if guide else None
         req = ChatRequest(messages=hermes.to_teacher_messages(msgs), sampling=sampling,
-                          seed=derive_seed(seed, "turn", turn), affinity=affinity)
+                          seed=derive_seed(seed, "turn", turn), affinity=affinity, structured=structured)
         try:
             out = await teacher.chat(req)
         except TeacherUnavailable:
@@ -50,6 +63,14 @@ async def run_agent(teacher: Teacher, messages: list[Message], tools: ToolBox, s
             break
         res.usage = res.usage.add(out.usage())
         text = out.completions[0].text
+        if guide is not None:
+            try:
+                text = guide.render(text)
+            except ValueError as e:
+                msgs.append(Message(role="assistant", content=text))
+                why = "length" if out.completions[0].finish_reason == "length" else "invalid"
+                res.stop_reason = f"malformed:guided_{why}:{e}"
+                break
         parsed = hermes.parse(text, call_prefix=f"call_{turn}_")
         msgs.append(Message(role="assistant", content=parsed.content, tool_calls=parsed.calls))
         if parsed.errors:

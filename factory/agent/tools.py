@@ -14,6 +14,15 @@ import jsonschema
 from factory.schema import ToolCall
 
 
+class ToolFailed(Exception):
+    """Raised by a tool for an expected failure (timeout in a sandbox, program error): the agent sees
+    `error: <message>` and the trajectory records `reason`."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 @dataclass
 class ToolResult:
     content: str
@@ -55,6 +64,8 @@ class ToolBox:
             out = await asyncio.wait_for(tool.fn(args), timeout=tool.timeout_s)
         except TimeoutError:
             return ToolResult(f"error: {call.name} timed out after {tool.timeout_s:.0f}s", False, "tool_timeout")
+        except ToolFailed as e:
+            return ToolResult(f"error: {e}", False, e.reason)
         except Exception as e:  # noqa: BLE001 - a failing tool is an observation for the agent
             return ToolResult(f"error: {call.name} failed: {type(e).__name__}: {e}", False, "tool_exception")
         return ToolResult(out, True)

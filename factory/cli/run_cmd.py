@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from factory.cli.render import summary_table
+from factory.cli.render import breakdown_table, summary_table
 from factory.config import load_config
 from factory.runner import driver
 
@@ -75,6 +75,11 @@ def run(
     console = Console()
     outcome = driver.run(cfg, RichProgress(console))
     console.print(summary_table(outcome.stats, outcome.wall_s))
+    many = {k.partition("=")[0] for k, _ in outcome.stats["keys"].items()}
+    # Per-ability rows (111 for math) would bury the summary; `factory stats --by ability` shows them.
+    table = breakdown_table(outcome.stats, sorted(g for g in many if g != "ability"))
+    if table is not None:
+        console.print(table)
     if outcome.new_tasks == 0:
         console.print("[dim]nothing left to do: every task is committed[/dim]")
     console.print(f"shards: {outcome.run_dir}/accepted/*.parquet (rejected: {outcome.run_dir}/rejected/) · "

@@ -2,18 +2,21 @@
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
 
-from factory.cli.render import summary_table, verifier_table
+from factory.cli.render import breakdown_table, summary_table, verifier_table
 from factory.errors import UserError
 from factory.manifest import load_manifest
 from factory.stats import run_stats
 
 
 def stats(run: Path = typer.Argument(..., help="run directory, e.g. runs/agentic_cot"),
-          as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables")) -> None:
+          as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
+          by: Optional[list[str]] = typer.Option(None, "--by", help="breakdown keys to show (repeatable), "
+                                                 "e.g. --by root --by ability; default: all")) -> None:
     """Show counts, reasons, tokens and throughput of a run."""
     manifest = load_manifest(run)
     if manifest is None:
@@ -24,4 +27,7 @@ def stats(run: Path = typer.Argument(..., help="run directory, e.g. runs/agentic
         return
     console = Console()
     console.print(summary_table(s))
+    table = breakdown_table(s, by)
+    if table is not None:
+        console.print(table)
     console.print(verifier_table(s))

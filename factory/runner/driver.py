@@ -65,6 +65,8 @@ def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | Non
     done_ids = {t for c in manifest.commits for t in c.task_ids}
     pending = [t for t in tasks if t.id not in done_ids]
     if pending:
+        progress.status("preparing the pipeline's environment")
+        pipeline.preflight()
         use_ray = cfg.runner.executor == "ray"
         session = RaySession(cfg) if use_ray else None
         if session:

@@ -8,10 +8,10 @@ import zlib
 from typing import Any
 
 import ray
-from ray.exceptions import RayActorError
+from ray.exceptions import RayActorError, RayTaskError
 
 from factory.config import TeacherConfig
-from factory.errors import TeacherUnavailable
+from factory.errors import TeacherError, TeacherUnavailable
 from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
 from factory.teacher.watchdog import Watchdog
@@ -76,3 +76,11 @@ class VLLMActorTeacher(Teacher):
             return await self._watchdog.guard(actor.chat.remote(request.model_dump()))
         except RayActorError as e:
             raise TeacherUnavailable(f"the vLLM teacher actor died: {e}") from None
+        except RayTaskError as e:
+            # Ray wraps what the actor raised; the cause says whether the engine is gone for good.
+            cause = e.cause
+            if isinstance(cause, TeacherUnavailable):
+                raise TeacherUnavailable(str(cause)) from None
+            if isinstance(cause, TeacherError):
+                raise TeacherError(str(cause)) from None
+            raise

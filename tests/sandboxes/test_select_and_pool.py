@@ -62,3 +62,19 @@ def test_async_session_keeps_state(backend):
             return await sb.read_file("a.txt")
 
     assert asyncio.run(go()) == b"12\n"
+
+
+def test_more_async_sessions_than_threads_do_not_deadlock(backend):
+    """Waiting for a slot must not hold an executor thread: with the default executor (6 threads
+    on 2 cores) 16 waiters used to take every thread from the sessions holding the slots."""
+    pool = SandboxPool(backend.cfg.model_copy(update={"backend": backend.name, "max_concurrent": 2}))
+
+    async def one(i):
+        async with pool.session() as sb:
+            return (await sb.run(["sh", "-c", f"echo {i}"])).stdout.strip()
+
+    async def go():
+        return await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(16))), timeout=240)
+
+    assert asyncio.run(go()) == [str(i) for i in range(16)]
+    pool.close()

@@ -49,3 +49,25 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path):
     bad.write_bytes(b"not parquet")
     p = factory("verify", "--pipeline", "agentic_cot", str(bad))
     assert p.returncode == 2 and "not a readable Parquet file" in p.stderr and p.stderr.count("\n") == 1
+
+
+def test_math_records_checked_against_meta_answer(tmp_path):
+    call = {"id": "c0", "name": "evaluate", "arguments": json.dumps({"expression": "3/6"})}
+
+    def math_rec(final, answer):
+        return {"messages": [{"role": "user", "content": "Half?"},
+                             {"role": "assistant", "content": "<plan>\nuse evaluate\n</plan>", "tool_calls": [call]},
+                             {"role": "tool", "content": "1/2", "tool_call_id": "c0", "name": "evaluate"},
+                             {"role": "assistant", "content": f"<reflection>\nok\n</reflection>\n\\boxed{{{final}}}"}],
+                "meta": {"answer": answer}}
+
+    src = tmp_path / "math.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in [math_rec("0.5", "\\frac{1}{2}"), math_rec("x = 1/2", "1/2"),
+                                                      math_rec("1/3", "1/2"), {"messages": math_rec("1/2", "1/2")["messages"]}]))
+    p = factory("verify", "--pipeline", "math", str(src))
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [x["accepted"] for x in lines] == [True, True, False, False]
+    reasons = [{v["verifier"]: v["reason"] for v in x["verdicts"] if not v["passed"]} for x in lines]
+    assert reasons[2] == {"answer": "wrong_answer"}
+    assert reasons[3] == {"answer": "no_ground_truth_in_meta.answer"}

@@ -68,3 +68,28 @@ def test_agentic_cot_with_the_real_model(embedded_teacher, make_cfg):
         assert r["teacher"]["backend"] == "embedded"
         assert r["reject_reason"] is None or r["reject_reason"].split(":")[0] in {
             "generation", "length", "repetition", "phases", "answer", "concise", "duplicate_of"}
+
+
+def test_math_with_the_real_model_and_sandbox(embedded_teacher, make_cfg):
+    """The embedded model through vLLM, the real sandbox (auto backend), the math verifiers."""
+    cfg = make_cfg(pipeline="math", limit=3, pipeline_options={"generated_problems": 3, "attempts": 2, "max_turns": 3})
+    out = driver.run(cfg, teacher=embedded_teacher)
+    m = load_manifest(out.run_dir)
+    rows = [r for side in ("accepted", "rejected") for s in m.shards(side)
+            for r in pq.read_table(out.run_dir / s.path).to_pylist()]
+    assert len(rows) == 6 and out.stats["errors"] == 0
+    roots = set()
+    for r in rows:
+        meta = json.loads(r["meta"]) if isinstance(r["meta"], str) else r["meta"]
+        roots.add(meta["root"])
+        assert meta["attempt"] in (0, 1) and meta["answer"] and r["outcome"] in ("success", "failure")
+        assert r["messages"][0]["role"] == "system" and "<tools>" in r["messages"][0]["content"]
+        assert {v["verifier"] for v in r["verdicts"]} >= {"answer", "structure", "tool_calls"}
+        assert r["reject_reason"] is None or r["reject_reason"].split(":")[0] in {
+            "generation", "length", "repetition", "answer", "structure", "tool_calls", "duplicate_of"}
+    assert len(roots) == 3
+    assert out.stats["pass_at_k"]["tasks"] == 3 and out.stats["usage"]["teacher_calls"] >= 6
+    # The model's tool calls ran: every call has a result message (an answer or an error).
+    calls = sum(len(msg["tool_calls"] or []) for r in rows for msg in r["messages"])
+    results = sum(msg["role"] == "tool" for r in rows for msg in r["messages"])
+    assert calls == results

@@ -1,0 +1,96 @@
+"""Per problem, k attempts. Each attempt is one agent run: the module's system prompt and tools,
+plan → tool call → result → reflection … → boxed answer, tools executed in a sandbox. Every
+attempt is a row (`meta.attempt`), solved or not, so pass@k and rejection sampling come from the data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any, ClassVar
+
+from factory.agent.loop import LoopLimits, run_agent
+from factory.schema import Message, Task, Trajectory
+from factory.seeding import derive_seed
+from factory.teacher.base import Teacher
+from factory.verify.base import Verifier
+from pipelines.base import Pipeline
+from pipelines.math.catalogue import shipped_catalogue
+from pipelines.math.prompts import MathGuide, system_prompt
+from pipelines.math.tasks import Options, load_tasks
+from pipelines.math.tools import SCHEMAS, SandboxedTools
+from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCallsVerifier
+from sandboxes.pool import SandboxPool
+
+META_KEYS = ("ability", "root", "category", "difficulty", "module", "source", "form")
+
+
+class MathPipeline(Pipeline):
+    name: ClassVar[str] = "math"
+    description: ClassVar[str] = "111 atomic math abilities; sandboxed sympy/python tools; verified answers, pass@k"
+    Options: ClassVar[type[Options]] = Options
+    stat_keys: ClassVar[tuple[str, ...]] = ("root", "category", "ability", "difficulty")
+    options: Options
+
+    def __init__(self, cfg: Any):
+        super().__init__(cfg)
+        self.catalogue = shipped_catalogue()
+        self._pool: SandboxPool | None = None
+        self._pool_lock = threading.Lock()  # attempts ask for the pool from several threads at once
+
+    def tasks(self) -> list[Task]:
+        return load_tasks(self.options, self.catalogue, self.cfg.seed)
+
+    def verifiers(self) -> list[Verifier]:
+        return [AnswerVerifier(), StructureVerifier(), ToolCallsVerifier()]
+
+    def preflight(self) -> None:
+        """Resolve the sandbox backend (building the image the first time) before the teacher starts."""
+        self.pool()
+
+    def pool(self) -> SandboxPool:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = SandboxPool(self.options.sandbox)
+            return self._pool
+
+    async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
+        return list(await asyncio.gather(*(self._attempt(task, a, teacher) for a in range(self.options.attempts))))
+
+    async def _attempt(self, task: Task, attempt: int, teacher: Teacher) -> Trajectory:
+        o, p = self.options, task.payload
+        module = self.catalogue.modules[p["module"]]
+        tools = SandboxedTools(await asyncio.to_thread(self.pool), o.tool_timeout_s)
+        msgs = [Message(role="system", content=system_prompt(module.focus, module.tools)),
+                Message(role="user", content=p["question"])]
+        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
+                                                                "temperature": o.temperature})
+        try:
+            res = await run_agent(teacher, msgs, tools.toolbox(module.tools), sampling,
+                                  seed=derive_seed(task.seed, "attempt", attempt),
+                                  limits=LoopLimits(max_turns=o.max_turns, max_completion_tokens=o.max_turns * o.turn_max_tokens),
+                                  affinity=f"{task.id}/{attempt}",
+                                  guide=MathGuide(module.tools, o.note_max_chars) if o.guided else None)
+        finally:
+            await tools.aclose()
+        meta: dict[str, Any] = {k: p.get(k) for k in META_KEYS}
+        meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts, "stop_reason": res.stop_reason,
+                     "tool_calls": res.tool_calls, "tool_errors": res.tool_errors, "guided": o.guided})
+        if not res.finished:
+            meta["failure_reason"] = res.stop_reason
+        return Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=res.usage, meta=meta,
+                          tools=_tools_json(module.tools))
+
+    def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
+        """Outcome = whether the answer was right, whatever else rejected the row."""
+        return [t if _solved(t) or t.outcome == "error" else t.model_copy(update={"outcome": "failure"})
+                for t in verified]
+
+
+def _solved(t: Trajectory) -> bool:
+    return any(v.verifier == "answer" and v.passed for v in t.verdicts)
+
+
+def _tools_json(names: list[str]) -> str:
+    return json.dumps([{"type": "function", "function": {"name": n, "description": SCHEMAS[n][0],
+                                                         "parameters": SCHEMAS[n][1]}} for n in names])

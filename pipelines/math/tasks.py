@@ -1,0 +1,147 @@
+"""The math pipeline's options and its tasks: generated problems spread over the selected roots
+and abilities by weight, plus the user's own problems. Same config and seed → same tasks."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from factory.errors import UserError
+from factory.inputs import read_records
+from factory.schema import Task
+from factory.seeding import derive_seed
+from pipelines.math.catalogue import Ability, Catalogue, Selection, select
+from pipelines.math.problems import GENERATORS
+from sandboxes.config import SandboxConfig
+
+
+class Options(Selection):
+    generated_problems: int = Field(24, ge=0, description="problems posed by generators, spread over the selection")
+    difficulty: list[int] = Field(default_factory=list, description="allowed difficulties 1-5 (empty: each "
+                                                                    "ability's own range)")
+    problems: str | None = Field(None, description=".jsonl/.parquet with question, answer, optional ability, "
+                                                   "difficulty: your own problems, added to the generated ones")
+    attempts: int = Field(2, ge=1, le=64, description="k attempts per problem (rejection sampling, pass@k)")
+    max_turns: int = Field(4, ge=2, le=32, description="teacher turns per attempt")
+    turn_max_tokens: int = Field(256, ge=32)
+    note_max_chars: int = Field(200, ge=20, description="plan/reflection length cap when guided (tool "
+                                                        "arguments: 1.5x)")
+    guided: bool = Field(True, description="structured output per turn keeps a small teacher in format; turn it "
+                                           "off for a teacher that writes Hermes tool calls on its own")
+    temperature: float = Field(0.8, ge=0.0, description="sampling temperature of the attempts")
+    # Generous: it is there to stop runaway programs. On 2 cores next to a CPU teacher, one Docker
+    # exec of the sympy helper was measured at over 10 s when 8 ran at once.
+    tool_timeout_s: float = Field(30.0, gt=0.0, description="wall-clock limit of one tool call in the sandbox")
+    sandbox: SandboxConfig = Field(default_factory=lambda: SandboxConfig(max_concurrent=4),
+                                   description="sandbox settings; tool calls of more trajectories than "
+                                               "max_concurrent wait for a free sandbox")
+
+
+def _allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Largest-remainder split of `total` by weight, at least one each while `total` allows."""
+    keys = sorted(weights)
+    out = {k: 1 for k in keys[:total]}
+    rest = total - len(out)
+    if rest <= 0:
+        return out
+    s = sum(weights.values())
+    raw = {k: rest * weights[k] / s for k in keys}
+    for k in keys:
+        out[k] = out.get(k, 0) + math.floor(raw[k])
+    left = total - sum(out.values())
+    for k in sorted(keys, key=lambda k: raw[k] - math.floor(raw[k]), reverse=True)[:left]:
+        out[k] += 1
+    return out
+
+
+def _weighted_order(rng: random.Random, weights: dict[str, float]) -> list[str]:
+    # Weighted sampling without replacement (key = u^(1/w)): every ability once before any twice.
+    return sorted(weights, key=lambda k: rng.random() ** (1.0 / weights[k]), reverse=True)
+
+
+def _difficulties(a: Ability, allowed: list[int]) -> list[int]:
+    lo, hi = a.difficulty
+    levels = [d for d in range(lo, hi + 1) if not allowed or d in allowed]
+    return levels or [min(range(lo, hi + 1), key=lambda d: min(abs(d - x) for x in allowed))]
+
+
+def _task(run_seed: int, a: Ability | None, cat: Catalogue, question: str, answer: str, difficulty: int | None,
+          form: str | None, source: str) -> Task:
+    ability = a.id if a else "unlabelled"
+    tid = "math-" + hashlib.sha256(f"{ability}\x1f{question}\x1f{answer}".encode()).hexdigest()[:16]
+    payload: dict[str, Any] = {
+        "question": question, "answer": answer, "ability": ability, "root": a.root if a else "unlabelled",
+        "category": a.category if a else "unlabelled", "difficulty": difficulty, "form": form, "source": source,
+        "module": a.module if a else "algebra"}
+    return Task(id=tid, pipeline="math", seed=derive_seed(run_seed, tid), payload=payload)
+
+
+def generated_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
+    weights = {k: w for k, w in select(cat, opts).items() if k in GENERATORS}
+    if not weights or opts.generated_problems == 0:
+        return []
+    by_id = cat.by_id()
+    roots: dict[str, dict[str, float]] = {}
+    for k, w in weights.items():
+        roots.setdefault(by_id[k].root, {})[k] = w
+    per_root: list[list[Task]] = []
+    for root, n in _allocate(opts.generated_problems, {r: sum(ws.values()) for r, ws in roots.items()}).items():
+        rng = random.Random(derive_seed(run_seed, "math-plan", root))
+        order: list[str] = []
+        tasks: list[Task] = []
+        per_root.append(tasks)
+        for slot in range(n):
+            if not order:
+                order = _weighted_order(rng, roots[root])
+            a = by_id[order.pop(0)]
+            d = rng.choice(_difficulties(a, opts.difficulty))
+            p = GENERATORS[a.id](random.Random(derive_seed(run_seed, "problem", a.id, d, slot)), d)
+            tasks.append(_task(run_seed, a, cat, p.question, p.answer, d, p.form, "generator"))
+    # Interleaved by root, so that `--limit N` still covers every root.
+    return [t for group in itertools.zip_longest(*per_root) for t in group if t is not None]
+
+
+def user_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
+    if not opts.problems:
+        return []
+    path, by_id = Path(opts.problems), cat.by_id()
+    keep = select(cat, opts) if (opts.abilities or opts.roots or opts.categories) else None
+    tasks = []
+    for n, row in enumerate(read_records(path, "pipeline_options.problems"), 1):
+        q, ans, ability = row.get("question"), row.get("answer"), row.get("ability")
+        if not isinstance(q, str) or not q.strip():
+            raise UserError(f"{path} row {n}: expected a non-empty string field 'question'")
+        if not isinstance(ans, (str, int, float)) or not str(ans).strip():
+            raise UserError(f"{path} row {n}: expected field 'answer' (string or number): the ground truth")
+        if ability is not None and ability not in by_id:
+            raise UserError(f"{path} row {n}: unknown ability {ability!r}; use an id from pipelines/math/abilities.yaml "
+                            "or leave it out")
+        if keep is not None and ability not in keep:
+            continue
+        d = row.get("difficulty")
+        if d is not None and (not isinstance(d, int) or not 1 <= d <= 5):
+            raise UserError(f"{path} row {n}: 'difficulty' should be an integer 1-5, got {d!r}")
+        a = by_id.get(ability) if ability else None
+        tasks.append(_task(run_seed, a, cat, q.strip(), str(ans).strip(), d, None, "user"))
+    if not tasks:
+        raise UserError(f"{path}: no problems found (or none in the selected abilities)")
+    return tasks
+
+
+def load_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
+    seen: set[str] = set()
+    out = []
+    for t in generated_tasks(opts, cat, run_seed) + user_tasks(opts, cat, run_seed):
+        if t.id not in seen:  # a generator can pose the same small problem twice
+            seen.add(t.id)
+            out.append(t)
+    if not out:
+        raise UserError("math: no problems: the selection has only user_file abilities and "
+                        "pipeline_options.problems is not set (or generated_problems is 0)")
+    return out

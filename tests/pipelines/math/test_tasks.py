@@ -1,0 +1,68 @@
+"""Tasks: spread over the roots, replayable by seed, and the user's own problems."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from factory.errors import UserError
+from pipelines.math.catalogue import shipped_catalogue
+from pipelines.math.tasks import Options, load_tasks
+
+CAT = shipped_catalogue()
+
+
+def test_default_covers_three_roots_and_replays_by_seed():
+    tasks = load_tasks(Options(), CAT, 7)
+    assert len(tasks) == 24
+    roots = Counter(t.payload["root"] for t in tasks)
+    assert set(roots) == set(CAT.roots)
+    # interleaved, so --limit 3 still sees every root
+    assert {t.payload["root"] for t in tasks[:3]} == set(CAT.roots)
+    again = load_tasks(Options(), CAT, 7)
+    assert [(t.id, t.seed, t.payload) for t in tasks] == [(t.id, t.seed, t.payload) for t in again]
+    other = load_tasks(Options(), CAT, 8)
+    assert {t.id for t in other} != {t.id for t in tasks}
+    for t in tasks:
+        a = CAT.by_id()[t.payload["ability"]]
+        assert a.difficulty[0] <= t.payload["difficulty"] <= a.difficulty[1]
+        assert t.payload["answer"] and t.payload["module"] == a.module
+
+
+def test_weights_and_difficulty_filter():
+    opts = Options(categories=["calculus", "probability"], weights={"calculus": 4}, difficulty=[3], generated_problems=20)
+    tasks = load_tasks(opts, CAT, 1)
+    cats = Counter(t.payload["category"] for t in tasks)
+    assert set(cats) == {"calculus", "probability"} and cats["calculus"] > cats["probability"]
+    assert {t.payload["difficulty"] for t in tasks} == {3}
+
+
+def test_user_problems(tmp_path):
+    f = tmp_path / "mine.jsonl"
+    rows = [{"question": "What is 2+2?", "answer": 4},
+            {"question": "Prove that 1 = 1 and give the value of 1.", "answer": "1",
+             "ability": "reasoning.theorems.geometric_proof", "difficulty": 2}]
+    f.write_text("\n".join(json.dumps(r) for r in rows))
+    tasks = load_tasks(Options(problems=str(f), generated_problems=0), CAT, 0)
+    assert [t.payload["ability"] for t in tasks] == ["unlabelled", "reasoning.theorems.geometric_proof"]
+    assert tasks[1].payload["root"] == "complex_reasoning_and_application" and tasks[1].payload["source"] == "user"
+    both = load_tasks(Options(problems=str(f), generated_problems=3), CAT, 0)
+    assert len(both) == 5
+
+
+@pytest.mark.parametrize("row, msg", [
+    ({"question": "x?"}, "row 1: expected field 'answer'"),
+    ({"answer": "1"}, "row 1: expected a non-empty string field 'question'"),
+    ({"question": "x?", "answer": 1, "ability": "basic.nope"}, "row 1: unknown ability 'basic.nope'"),
+    ({"question": "x?", "answer": 1, "difficulty": 9}, "row 1: 'difficulty' should be an integer 1-5"),
+])
+def test_user_problem_errors(tmp_path, row, msg):
+    f = tmp_path / "bad.jsonl"
+    f.write_text(json.dumps(row))
+    with pytest.raises(UserError, match=msg):
+        load_tasks(Options(problems=str(f)), CAT, 0)
+
+
+def test_only_user_file_abilities_without_a_file():
+    with pytest.raises(UserError, match="pipeline_options.problems is not set"):
+        load_tasks(Options(abilities=["meta.strategy.choose_method"]), CAT, 0)
