@@ -36,7 +36,7 @@ class Tool:
     description: str
     parameters: dict[str, Any]
     fn: Callable[[dict[str, Any]], Awaitable[str]]
-    timeout_s: float = 30.0
+    timeout_s: float | None = 30.0  # None: the tool enforces its own limit (a sandbox does)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "function",
@@ -63,7 +63,7 @@ class ToolBox:
         try:
             out = await asyncio.wait_for(tool.fn(args), timeout=tool.timeout_s)
         except TimeoutError:
-            return ToolResult(f"error: {call.name} timed out after {tool.timeout_s:.0f}s", False, "tool_timeout")
+            return ToolResult(f"error: {call.name} timed out after {tool.timeout_s or 0:.0f}s", False, "tool_timeout")
         except ToolFailed as e:
             return ToolResult(f"error: {e}", False, e.reason)
         except Exception as e:  # noqa: BLE001 - a failing tool is an observation for the agent

@@ -65,14 +65,11 @@ class MathPipeline(Pipeline):
                 Message(role="user", content=p["question"])]
         sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
                                                                 "temperature": o.temperature})
-        try:
-            res = await run_agent(teacher, msgs, tools.toolbox(module.tools), sampling,
-                                  seed=derive_seed(task.seed, "attempt", attempt),
-                                  limits=LoopLimits(max_turns=o.max_turns, max_completion_tokens=o.max_turns * o.turn_max_tokens),
-                                  affinity=f"{task.id}/{attempt}",
-                                  guide=MathGuide(module.tools, o.note_max_chars) if o.guided else None)
-        finally:
-            await tools.aclose()
+        res = await run_agent(teacher, msgs, tools.toolbox(module.tools), sampling,
+                              seed=derive_seed(task.seed, "attempt", attempt),
+                              limits=LoopLimits(max_turns=o.max_turns, max_completion_tokens=o.max_turns * o.turn_max_tokens),
+                              affinity=f"{task.id}/{attempt}",
+                              guide=MathGuide(module.tools, o.note_max_chars) if o.guided else None)
         meta: dict[str, Any] = {k: p.get(k) for k in META_KEYS}
         meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts, "stop_reason": res.stop_reason,
                      "tool_calls": res.tool_calls, "tool_errors": res.tool_errors, "guided": o.guided})

@@ -49,7 +49,7 @@ class MathGuide:
 
     def structured(self, turn: int, last: bool) -> Structured:
         call = _call_schema(self.tools, self.max_chars * 3 // 2)
-        final = {"type": "string", "minLength": 1, "maxLength": 200}
+        final = {"type": "string", "minLength": 1, "maxLength": 80}  # a value, not a sentence
         if turn == 0 and not last:
             props: dict[str, Any] = {"plan": _text(self.max_chars), "tool_call": call}
         elif last:

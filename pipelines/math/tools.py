@@ -1,6 +1,8 @@
 """The math toolbox: a Python tool and sympy helpers (solve, simplify, evaluate, check). Every call
 runs in a sandbox — the helper script and the agent's code execute there, never in the worker.
-One trajectory keeps one sandbox; a call that times out replaces it (Docker kills the container)."""
+The tools keep no state between calls, so each call takes a sandbox from the pool and gives it
+back: holding one across teacher turns left most trajectories waiting for a slot (measured: tool
+calls stuck behind the pool's limit for over a minute with 48 attempts in flight)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 from factory.agent.tools import Tool, ToolBox, ToolFailed
 from sandboxes.base import RunResult, SandboxError
-from sandboxes.pool import AsyncSandbox, SandboxPool
+from sandboxes.pool import SandboxPool
 
 HELPER = Path(__file__).with_name("sandbox_helper.py")
 _STR = {"type": "string", "minLength": 1}
@@ -37,43 +39,31 @@ TOOL_NAMES = frozenset(SCHEMAS)
 
 
 class SandboxedTools:
-    """The tools of one trajectory. The sandbox opens at the first call (a trajectory that never
-    calls a tool costs none) and closes with `aclose()`."""
+    """The tools of one trajectory, each call in a sandbox of its own."""
 
     def __init__(self, pool: SandboxPool, timeout_s: float, max_output_chars: int = 2000):
         self.pool, self.timeout_s, self.max_output_chars = pool, timeout_s, max_output_chars
-        self._cm: Any = None
-        self._sb: AsyncSandbox | None = None
 
     def toolbox(self, names: list[str]) -> ToolBox:
-        # The asyncio limit sits above the sandbox's own, which is the one that should fire.
-        return ToolBox([Tool(n, SCHEMAS[n][0], SCHEMAS[n][1], self._fn(n), timeout_s=self.timeout_s + 30)
-                        for n in names])
+        # No asyncio limit: the sandbox's own timeout is the one that counts, and the wait for a
+        # free sandbox is not the program's time.
+        return ToolBox([Tool(n, SCHEMAS[n][0], SCHEMAS[n][1], self._fn(n), timeout_s=None) for n in names])
 
     def _fn(self, name: str) -> Any:
         async def call(args: dict[str, Any]) -> str:
             return await (self._python(args["code"]) if name == "python" else self._helper(name, args))
         return call
 
-    async def _sandbox(self) -> AsyncSandbox:
-        if self._sb is None:
-            self._cm = self.pool.session()
-            self._sb = await self._cm.__aenter__()
-            await self._sb.put_files({"mathtools.py": HELPER.read_bytes()})
-        return self._sb
-
     async def _run(self, argv: list[str], stdin: bytes) -> RunResult:
-        sb = await self._sandbox()
         try:
-            res = await sb.run(argv, stdin=stdin, timeout_s=self.timeout_s)
+            async with self.pool.session() as sb:
+                await sb.put_files({"mathtools.py": HELPER.read_bytes()})
+                res = await sb.run(argv, stdin=stdin, timeout_s=self.timeout_s)
         except SandboxError as e:
-            await self.aclose()  # e.g. killed after an earlier timeout: the next call gets a new one
             raise ToolFailed("sandbox_error", f"the sandbox failed ({e}); try again") from None
         if res.timed_out:
-            await self.aclose()  # a Docker sandbox is dead after a timeout; the next call gets a new one
             raise ToolFailed("tool_timeout", f"the program ran longer than {self.timeout_s:g}s and was stopped")
         if res.oom_killed:
-            await self.aclose()
             raise ToolFailed("tool_oom", "the program ran out of memory and was stopped")
         return res
 
@@ -96,8 +86,3 @@ class SandboxedTools:
             raise ToolFailed("tool_program_error", self._clip(res.stderr.strip().splitlines()[-1] if res.stderr.strip()
                                                              else f"exit code {res.exit_code}"))
         return self._clip(res.stdout)
-
-    async def aclose(self) -> None:
-        cm, self._cm, self._sb = self._cm, None, None
-        if cm is not None:
-            await cm.__aexit__(None, None, None)

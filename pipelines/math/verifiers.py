@@ -5,6 +5,7 @@ feedback → reflect structure, and well-formed tool calls. They read only the r
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import jsonschema
@@ -13,6 +14,14 @@ from math_verify import parse
 from factory.schema import Trajectory, Verdict
 from factory.verify.math_answer import answers_match, last_boxed
 from pipelines.math.tools import SCHEMAS
+
+
+_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+
+
+def is_prose(answer: str) -> bool:
+    """A sentence in the box: math-verify would find a number in it and call it right."""
+    return len(_WORD.findall(answer.replace("\\text", "").replace("\\mathrm", ""))) >= 3
 
 
 def _final_text(t: Trajectory) -> str:
@@ -35,6 +44,8 @@ class AnswerVerifier:
         pred = last_boxed(_final_text(t))
         if pred is None:
             return Verdict(verifier=self.name, passed=False, reason="no_boxed_answer")
+        if is_prose(pred):
+            return Verdict(verifier=self.name, passed=False, reason="boxed_prose_not_a_value")
         if not answers_match(str(gold), pred):
             return Verdict(verifier=self.name, passed=False, reason="wrong_answer")
         if t.meta.get("form") == "factored" and not is_factored(pred):

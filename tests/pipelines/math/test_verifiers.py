@@ -32,6 +32,14 @@ def test_answer_pairs(gold, pred, same):
         assert v.reason == "wrong_answer"
 
 
+def test_prose_in_the_box_is_not_an_answer():
+    # math-verify alone would take the 200 out of this sentence and call it right
+    t = traj("\\boxed{By default, the maximum number of results to return is 200.}", answer="200")
+    assert AnswerVerifier().verify(t).reason == "boxed_prose_not_a_value"
+    assert AnswerVerifier().verify(traj("\\boxed{\\frac{\\sqrt{3}}{2} \\pi}", answer="\\frac{\\sqrt{3} \\pi}{2}")).passed
+    assert AnswerVerifier().verify(traj("\\boxed{x = 200}", answer="200")).passed
+
+
 def test_answer_needs_a_box_and_ground_truth():
     assert AnswerVerifier().verify(traj("the answer is 1/2")).reason == "no_boxed_answer"
     t = traj("\\boxed{1/2}")
