@@ -23,7 +23,7 @@ sandbox-image: setup
 	$(BIN)/factory sandbox build $(ARGS)
 
 bench: setup
-	$(BIN)/python -m bench.sandboxes
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf runs .pytest_cache

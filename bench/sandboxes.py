@@ -3,15 +3,11 @@ sequential runs, and the wall time of N concurrent runs. `make bench` prints the
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import statistics
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-from pathlib import Path
+from typing import Any
 
 from sandboxes import docker_backend
 from sandboxes.config import SandboxConfig
@@ -41,7 +37,7 @@ def concurrent(make_and_run) -> float:
         return time.perf_counter() - t0
 
 
-def main() -> None:
+def run() -> dict[str, Any]:
     rows: dict[str, dict[str, float]] = {}
     bare = lambda: subprocess.run(ARGV, check=True, capture_output=True)  # noqa: E731
     rows["bare subprocess"] = {**series(bare), "concurrent_s": concurrent(bare)}
@@ -56,18 +52,4 @@ def main() -> None:
                 assert sb.run(ARGV).passed
 
         rows[f"{name}: open + run + close"] = {**series(fresh), "concurrent_s": concurrent(fresh)}
-    machine = {"host": platform.node(), "cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
-               "python": platform.python_version(), "runs": RUNS, "concurrent": CONCURRENT}
-    print(f"sandbox overhead ({machine['cores']} cores, {RUNS} runs of `true`, median [min-max]; "
-          f"{CONCURRENT} concurrent = wall time for all)")
-    print(f"{'':32} {'median ms':>10} {'min-max ms':>16} {f'{CONCURRENT} concurrent s':>14}")
-    for k, v in rows.items():
-        conc = f"{v['concurrent_s']:.2f}" if "concurrent_s" in v else "-"
-        print(f"{k:32} {v['median_s'] * 1e3:10.1f} {v['min_s'] * 1e3:7.1f}-{v['max_s'] * 1e3:<8.1f} {conc:>14}")
-    out = Path(__file__).parent / "results" / f"{date.today()}-{platform.node()}-sandboxes.json"
-    out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
-    print(f"written {out}")
-
-
-if __name__ == "__main__":
-    main()
+    return {"program": " ".join(ARGV), "runs": RUNS, "concurrent": CONCURRENT, "rows": rows}

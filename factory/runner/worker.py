@@ -74,5 +74,6 @@ class ChunkWorker:
         for t in trajs:
             usage = t.usage.model_copy(update={"wall_seconds": elapsed}) if t.usage.teacher_calls else t.usage
             t = t.model_copy(update={"run_id": self.run_id, "seed": task.seed, "teacher": info, "usage": usage})
-            done.append(apply_verifiers(t.with_content_id(), self.verifiers))
+            # Off the event loop: a slow verifier must not hold up the teacher calls of other trajectories.
+            done.append(await asyncio.to_thread(apply_verifiers, t.with_content_id(), self.verifiers))
         return [t.with_content_id() if t.id == "" else t for t in self.pipeline.postprocess(done)]

@@ -4,13 +4,14 @@ JSON schema, so the format holds even for a small teacher; (3) assembly writes t
 from __future__ import annotations
 
 import json
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from factory.config import SamplingConfig
 from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Structured, Teacher
 from factory.verify.base import Verifier
+from factory.verify.bounded import Bounded
 from factory.verify.math_answer import last_boxed
 from pipelines.agentic_cot import prompts
 from pipelines.agentic_cot.tasks import Options, load_tasks
@@ -25,11 +26,15 @@ class AgenticCoT(Pipeline):
     stat_keys: ClassVar[tuple[str, ...]] = ("variant", "has_reference")
     options: Options
 
+    def __init__(self, cfg: Any):
+        super().__init__(cfg)
+        self._bounded = Bounded(timeout_s=10.0)
+
     def tasks(self) -> list[Task]:
         return load_tasks(self.options, self.cfg.seed)
 
     def verifiers(self) -> list[Verifier]:
-        return [PhasesVerifier(self.options.min_phase_words), AnswerVerifier(), ConciseVerifier()]
+        return [PhasesVerifier(self.options.min_phase_words), AnswerVerifier(self._bounded), ConciseVerifier()]
 
     def _sampling(self, max_tokens: int, temperature: float | None = None) -> SamplingConfig:
         base = self.cfg.teacher.sampling

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from factory.schema import Trajectory, Verdict
+from factory.verify.bounded import Bounded, CheckTimedOut
 from factory.verify.math_answer import answers_match, last_boxed
 from pipelines.agentic_cot.prompts import PHASES
 
@@ -83,6 +84,9 @@ class AnswerVerifier:
 
     name = "answer"
 
+    def __init__(self, bounded: Bounded | None = None):
+        self.bounded = bounded  # sympy in a helper process with a hard timeout (runs); None: inline
+
     def verify(self, traj: Trajectory) -> Verdict:
         ref = traj.meta.get("reference_answer")
         source = "reference"
@@ -94,7 +98,10 @@ class AnswerVerifier:
         got = last_boxed(traj.last_assistant())
         if got is None:
             return Verdict(verifier=self.name, passed=False, reason="no_boxed_answer")
-        ok = answers_match(str(ref), got)
+        try:
+            ok = self.bounded.call(answers_match, str(ref), got) if self.bounded else answers_match(str(ref), got)
+        except CheckTimedOut as e:
+            return Verdict(verifier=self.name, passed=False, reason=f"check_timeout:{e}")
         return Verdict(verifier=self.name, passed=ok, score=1.0 if ok else 0.0,
                        reason="" if ok else f"mismatch_{source}:{got[:40]}")
 

@@ -14,6 +14,7 @@ from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
 from factory.verify.base import Verifier
+from factory.verify.bounded import Bounded
 from pipelines.base import Pipeline
 from pipelines.math.catalogue import shipped_catalogue
 from pipelines.math.prompts import MathGuide, system_prompt
@@ -37,12 +38,13 @@ class MathPipeline(Pipeline):
         self.catalogue = shipped_catalogue()
         self._pool: SandboxPool | None = None
         self._pool_lock = threading.Lock()  # attempts ask for the pool from several threads at once
+        self._bounded = Bounded(timeout_s=10.0)
 
     def tasks(self) -> list[Task]:
         return load_tasks(self.options, self.catalogue, self.cfg.seed)
 
     def verifiers(self) -> list[Verifier]:
-        return [AnswerVerifier(), StructureVerifier(), ToolCallsVerifier()]
+        return [AnswerVerifier(self._bounded), StructureVerifier(), ToolCallsVerifier()]
 
     def preflight(self) -> None:
         """Resolve the sandbox backend (building the image the first time) before the teacher starts."""

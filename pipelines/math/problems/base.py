@@ -92,7 +92,10 @@ def shown_equals(p: Problem) -> bool:
     from math_verify import parse
 
     shown = parse(f"${p.params['shown']}$")
-    return bool(shown) and sp.simplify(sp.sympify(shown[0]) - value(p)) == 0
+    if not shown:
+        return False
+    diff = sp.simplify(sp.sympify(shown[0]) - value(p))
+    return diff == 0 or (diff.is_number and abs(sp.N(diff)) < 1e-9)  # decimals parse as floats
 
 
 _LETTERS = {c: sp.Symbol(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}

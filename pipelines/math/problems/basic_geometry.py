@@ -124,11 +124,11 @@ def polygon_angles(rng: random.Random, d: int) -> Problem:
                    tex(sp.Rational((n - 2) * 180, n)), {"n": n})
 
 
-@reg.add("basic.geometry.cylinder_volume")
+@reg.add("basic.geometry.cylinder_volume", check=lambda p: value(p) / (sp.pi * p.params["r"] ** 2) == p.params["h"])
 def cylinder_volume(rng: random.Random, d: int) -> Problem:
     r, h = rng.randint(1, scale(d, 5, 10, 20, 30, 50)), rng.randint(1, scale(d, 10, 20, 30, 50, 100))
     return Problem(f"A cylinder has radius {r} and height {h}. What is its volume? Give an exact answer in terms of \\pi.",
-                   tex(sp.pi * r**2 * h))
+                   tex(sp.pi * r**2 * h), {"r": r, "h": h})
 
 
 @reg.add("basic.geometry.distance_between_points",

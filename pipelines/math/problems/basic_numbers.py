@@ -93,7 +93,7 @@ def fraction_arithmetic(rng: random.Random, d: int) -> Problem:
                    {"n1": n1, "d1": d1, "n2": n2, "d2": d2, "n3": n3, "d3": d3})
 
 
-@reg.add("basic.compute.decimal_arithmetic")
+@reg.add("basic.compute.decimal_arithmetic", check=shown_equals)
 def decimal_arithmetic(rng: random.Random, d: int) -> Problem:
     places = scale(d, 1, 1, 2, 2, 3)
     a = Fraction(rng.randint(1, 10 ** (places + 2)), 10**places)
@@ -101,8 +101,9 @@ def decimal_arithmetic(rng: random.Random, d: int) -> Problem:
     c = Fraction(rng.randint(1, 10 ** (places + 2)), 10**places)
     total = a * b + c
     show = lambda v: f"{float(v):.{places}f}"  # noqa: E731
-    return Problem(f"Compute {show(a)} \\times {show(b)} + {show(c)} exactly (as a decimal).",
-                   tex(sp.Rational(total.numerator, total.denominator)))
+    shown = f"{show(a)} \\times {show(b)} + {show(c)}"
+    return Problem(f"Compute {shown} exactly (as a decimal).", tex(sp.Rational(total.numerator, total.denominator)),
+                   {"shown": shown})
 
 
 @reg.add("basic.compute.percentages",

@@ -182,7 +182,9 @@ def geometric_sum(rng: random.Random, d: int) -> Problem:
                    tex(total), {"a": a, "r": r, "n": n})
 
 
-@reg.add("reasoning.sequences.recurrence")
+@reg.add("reasoning.sequences.recurrence",
+         check=lambda p: value(p) == (sp.Matrix([[p.params["p"], p.params["q"]], [1, 0]]) ** (p.params["n"] - 1)
+                                      * sp.Matrix([p.params["a1"], p.params["a0"]]))[0])
 def recurrence(rng: random.Random, d: int) -> Problem:
     a0, a1 = rng.randint(0, 5), rng.randint(1, 5)
     p, q = rng.randint(1, 3), rng.randint(-2, 2)
@@ -191,7 +193,7 @@ def recurrence(rng: random.Random, d: int) -> Problem:
     for _ in range(n - 1):
         seq.append(p * seq[-1] + q * seq[-2])
     return Problem(f"A sequence has a_0 = {a0}, a_1 = {a1} and a_{{k+1}} = {p} a_k + ({q}) a_{{k-1}} for k \\ge 1. "
-                   f"Find a_{{{n}}}.", tex(seq[n]))
+                   f"Find a_{{{n}}}.", tex(seq[n]), {"p": p, "q": q, "n": n, "a0": a0, "a1": a1})
 
 
 @reg.add("reasoning.sequences.telescoping",

@@ -1,0 +1,93 @@
+"""`make bench` (python -m bench): every benchmark in one run; prints the tables and writes
+bench/results/<date>-<host>.json. `python -m bench dedup shards` runs only those parts.
+On a GPU machine: BENCH_MODEL=<model> make bench."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import dedup, generation, sandboxes, shards, verifiers
+from bench.common import machine, write_results
+
+PARTS = {"generation": generation.run, "dedup": dedup.run, "shards": shards.run, "verifiers": verifiers.run,
+         "sandboxes": sandboxes.run}
+
+
+def _m(d: dict[str, float], fmt: str = "{:,.1f}") -> str:
+    return f"{fmt.format(d['median'])} [{fmt.format(d['min'])}–{fmt.format(d['max'])}]"
+
+
+def report(res: dict[str, Any], console: Console) -> None:
+    m = res["machine"]
+    console.print(f"[bold]{m['cpu']}[/bold], {m['cores']} cores, {m['memory_mib']} MiB · medians [min–max]")
+    g = res.get("generation")
+    if g:
+        t = Table("workload", "raw engine tok/s", "factory tok/s", "factory/raw", "prefix hit raw / factory",
+                  title=f"generation: {g['model']} (engine {g['engine']})")
+        for name in ("single_turn", "multi_turn"):
+            w = g[name]
+            t.add_row(f"{name} ({w['conversations']}×{w['turns']}×{w['max_tokens']} tok)",
+                      _m(w["raw_engine"]["output_tokens_per_s"]), _m(w["factory"]["output_tokens_per_s"]),
+                      f"{w['ratio']:.3f}", f"{w['raw_engine']['prefix_cache_hit_rate']:.0%} / "
+                                           f"{w['factory']['prefix_cache_hit_rate']:.0%}")
+        console.print(t)
+    d = res.get("dedup")
+    if d:
+        t = Table("dedup", "texts/s (1 core)", "recall", "false positives", title=(
+            f"dedup: {d['texts']} texts of ~{d['mean_chars']} chars, {d['planted_near_duplicates']} planted "
+            f"near-duplicates, {d['num_perm']} permutations"))
+        for k in ("factory", "datasketch"):
+            t.add_row(k, _m(d[k]["texts_per_s"]), f"{d[k]['recall']:.1%}", f"{d[k]['false_positives']} / {d[k]['distinct']}")
+        console.print(t)
+    s = res.get("shards")
+    if s:
+        t = Table("", "rows/s", "MB/s", title=f"shards: {s['rows']} math-shaped rows, {s['file_mb']} MB {s['compression']}")
+        for k in ("factory_writer", "bare_pyarrow", "read_back"):
+            t.add_row(k, _m(s[k]["rows_per_s"], "{:,.0f}"), _m(s[k]["mb_per_s"]))
+        console.print(t)
+    v = res.get("verifiers")
+    if v:
+        t = Table("pipeline", "µs per record (all verifiers)", "costliest", title="verifiers")
+        for name, x in v.items():
+            worst = max(x["verifiers"].items(), key=lambda kv: kv[1]["us_per_record"]["median"])
+            t.add_row(name, f"{x['total_us_per_record']:,.0f}",
+                      f"{worst[0]} {worst[1]['us_per_record']['median']:,.0f} µs")
+        console.print(t)
+    sb = res.get("sandboxes")
+    if sb:
+        t = Table("", "ms per run", f"{sb['concurrent']} concurrent, s", title=f"sandboxes: `{sb['program']}`, {sb['runs']} runs")
+        for k, x in sb["rows"].items():
+            t.add_row(k, f"{x['median_s'] * 1e3:.1f} [{x['min_s'] * 1e3:.1f}–{x['max_s'] * 1e3:.1f}]",
+                      f"{x['concurrent_s']:.2f}" if "concurrent_s" in x else "-")
+        console.print(t)
+    if g and d and s:
+        rate = g["single_turn"]["factory_trajectories_per_s"]
+        console.print(f"teacher produces {rate:.2f} trajectories/s (single-turn workload); dedup is "
+                      f"{d['factory']['texts_per_s']['median'] / rate:,.0f}× that, the shard writer "
+                      f"{s['factory_writer']['rows_per_s']['median'] / rate:,.0f}×")
+
+
+def main(argv: list[str]) -> None:
+    parts = argv or list(PARTS)
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        sys.exit(f"bench: unknown part(s) {unknown}; choose from {list(PARTS)}")
+    console = Console()
+    res: dict[str, Any] = {"machine": machine()}
+    for name in parts:
+        t0 = time.perf_counter()
+        console.print(f"[dim]running {name}…[/dim]")
+        res[name] = PARTS[name]()
+        res[name]["bench_seconds"] = round(time.perf_counter() - t0, 1)
+    path = write_results(res)
+    report(res, console)
+    console.print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

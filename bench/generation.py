@@ -1,0 +1,129 @@
+"""Generation overhead: the same prompts, sampling and output lengths (fixed max_tokens,
+ignore_eos) through the raw engine (AsyncLLM, everything submitted at once: its own best case)
+and through `factory run` of a workload pipeline on the same engine. Single-turn and multi-turn
+(scripted observations). Output tokens/s of each, the ratio, and the prefix-cache hit rate."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from typing import Any
+
+from bench.common import summary
+from bench.workloads import OBSERVATION, prompt
+from factory.config import RunConfig, TeacherConfig
+from factory.runner import driver
+from factory.schema import TeacherInfo
+from factory.teacher.base import ChatRequest, ChatResult, Teacher
+from factory.teacher.build import LocalVLLMTeacher, resolve_model
+from factory.teacher.vllm_engine import engine_kwargs
+
+
+class Counting(Teacher):
+    """Passes calls through and counts prompt and prefix-cached tokens."""
+
+    def __init__(self, inner: Teacher):
+        self.inner, self.prompt_tokens, self.cached_tokens = inner, 0, 0
+
+    @property
+    def info(self) -> TeacherInfo:
+        return self.inner.info
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        out = await self.inner.chat(request)
+        self.prompt_tokens += out.prompt_tokens
+        self.cached_tokens += int(out.extra.get("cached_tokens", 0))
+        return out
+
+
+async def _raw(engine: Any, n: int, turns: int, max_tokens: int, seed: int) -> tuple[int, int, int]:
+    """Raw async-vLLM loop: n conversations at once, each `turns` turns. Returns output tokens,
+    prompt tokens, cached tokens."""
+    from vllm import SamplingParams
+    from vllm.sampling_params import RequestOutputKind
+
+    tok = engine.get_tokenizer()
+    totals = [0, 0, 0]
+
+    async def conversation(i: int) -> None:
+        msgs = [{"role": "user", "content": prompt(i)}]
+        for turn in range(turns):
+            text = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+            params = SamplingParams(max_tokens=max_tokens, ignore_eos=True, temperature=0.8, seed=seed + i * 100 + turn,
+                                    output_kind=RequestOutputKind.FINAL_ONLY)
+            final = None
+            async for out in engine.generate(text, params, uuid.uuid4().hex):
+                final = out
+            assert final is not None
+            totals[0] += len(final.outputs[0].token_ids)
+            totals[1] += len(final.prompt_token_ids or [])
+            totals[2] += int(final.num_cached_tokens or 0)
+            msgs += [{"role": "assistant", "content": final.outputs[0].text}, {"role": "user", "content": OBSERVATION}]
+
+    await asyncio.gather(*(conversation(i) for i in range(n)))
+    return totals[0], totals[1], totals[2]
+
+
+def _raw_run(teacher: LocalVLLMTeacher, n: int, turns: int, max_tokens: int, seed: int) -> dict[str, float]:
+    t0 = time.perf_counter()
+    out, prompt_toks, cached = asyncio.run_coroutine_threadsafe(
+        _raw(teacher.engine.engine, n, turns, max_tokens, seed), teacher.loop).result()
+    return {"seconds": time.perf_counter() - t0, "tokens": out, "prompt_tokens": prompt_toks, "cached": cached}
+
+
+def _factory_run(teacher: LocalVLLMTeacher, n: int, turns: int, max_tokens: int, seed: int, out_dir: str) -> dict[str, float]:
+    counting = Counting(teacher)
+    cfg = RunConfig.model_validate({
+        "pipeline": "bench.workloads:Chat", "name": f"gen-{turns}-{seed}", "output_dir": out_dir, "seed": seed,
+        "pipeline_options": {"prompts": n, "turns": turns, "max_tokens": max_tokens},
+        "runner": {"executor": "inline", "chunk_size": n, "trajectories_in_flight": n}})
+    t0 = time.perf_counter()
+    outcome = driver.run(cfg, teacher=counting)
+    return {"seconds": time.perf_counter() - t0, "tokens": outcome.stats["usage"]["completion_tokens"],
+            "prompt_tokens": counting.prompt_tokens, "cached": counting.cached_tokens}
+
+
+def _side(runs: list[dict[str, float]]) -> dict[str, Any]:
+    tps = [r["tokens"] / r["seconds"] for r in runs]
+    prompt_toks = sum(r["prompt_tokens"] for r in runs)
+    return {"output_tokens_per_s": summary(tps), "output_tokens": runs[0]["tokens"],
+            "seconds": summary([r["seconds"] for r in runs]),
+            "prefix_cache_hit_rate": (sum(r["cached"] for r in runs) / prompt_toks) if prompt_toks else 0.0}
+
+
+def run(repeats: int = 3) -> dict[str, Any]:
+    model = os.environ.get("BENCH_MODEL")
+    tcfg = TeacherConfig(backend="vllm", model=model) if model else TeacherConfig()
+    n = int(os.environ.get("BENCH_PROMPTS", "32"))
+    workloads = {"single_turn": (n, 1, int(os.environ.get("BENCH_MAX_TOKENS", "128"))),
+                 "multi_turn": (max(1, n // 2), 3, 64)}
+    t0 = time.perf_counter()
+    resolved = resolve_model(tcfg)
+    teacher = LocalVLLMTeacher(tcfg, resolved, "bench")
+    start_s = time.perf_counter() - t0
+    kw = engine_kwargs(tcfg, resolved)
+    out: dict[str, Any] = {"model": resolved, "engine_start_s": start_s,
+                           "engine": {k: kw.get(k) for k in ("max_num_seqs", "enable_prefix_caching", "max_model_len",
+                                                             "enforce_eager", "enable_chunked_prefill",
+                                                             "max_num_batched_tokens")}}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, (convs, turns, max_tokens) in workloads.items():
+                # warm-up (excluded): one of each, so neither side pays first-call costs
+                _raw_run(teacher, convs, turns, max_tokens, seed=999)
+                _factory_run(teacher, convs, turns, max_tokens, seed=999, out_dir=tmp)
+                raw, fac = [], []
+                for r in range(repeats):  # interleaved, so drift hits both sides alike
+                    raw.append(_raw_run(teacher, convs, turns, max_tokens, seed=r))
+                    fac.append(_factory_run(teacher, convs, turns, max_tokens, seed=r, out_dir=tmp))
+                raw_s, fac_s = _side(raw), _side(fac)
+                out[name] = {"conversations": convs, "turns": turns, "max_tokens": max_tokens,
+                             "raw_engine": raw_s, "factory": fac_s,
+                             "ratio": fac_s["output_tokens_per_s"]["median"] / raw_s["output_tokens_per_s"]["median"],
+                             "factory_trajectories_per_s": convs / fac_s["seconds"]["median"]}
+    finally:
+        teacher.shutdown()
+    return out

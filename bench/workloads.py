@@ -1,0 +1,59 @@
+"""Workload-only pipelines for the generation benchmark, run through the real `factory run` path
+by import path (`bench.workloads:Chat`). The environment is scripted: after each teacher turn it
+answers with the same fixed observation, so only orchestration differs from the raw engine loop."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from factory.config import Strict
+from factory.schema import Message, Task, Trajectory
+from factory.seeding import derive_seed
+from factory.teacher.base import ChatRequest, Teacher
+from factory.verify.base import Verifier
+from pipelines.base import Pipeline
+
+OBSERVATION = "Observation: the tool ran and printed 42. Continue."
+
+
+def prompt(i: int) -> str:
+    return f"Write a short report, number {i}, about the history of bridges in city {i}."
+
+
+class ChatOptions(Strict):
+    prompts: int = Field(32, ge=1)
+    turns: int = Field(1, ge=1)
+    max_tokens: int = Field(128, ge=1)
+    temperature: float = 0.8
+
+
+class Chat(Pipeline):
+    name: ClassVar[str] = "bench.workloads:Chat"
+    description: ClassVar[str] = "benchmark workload: fixed prompts, fixed output lengths, scripted observations"
+    Options: ClassVar[type[ChatOptions]] = ChatOptions
+    options: ChatOptions
+
+    def tasks(self) -> list[Task]:
+        return [Task(id=f"bench-{i:05d}", pipeline=self.name, seed=derive_seed(self.cfg.seed, i),
+                     payload={"prompt": prompt(i)}) for i in range(self.options.prompts)]
+
+    def verifiers(self) -> list[Verifier]:
+        return []
+
+    async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
+        o = self.options
+        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.max_tokens, "ignore_eos": True,
+                                                                "temperature": o.temperature})
+        msgs = [Message(role="user", content=task.payload["prompt"])]
+        usage = None
+        for turn in range(o.turns):
+            out = await teacher.chat(ChatRequest(messages=[m.to_chat() for m in msgs], sampling=sampling,
+                                                 seed=derive_seed(task.seed, turn), affinity=task.id))
+            usage = out.usage() if usage is None else usage.add(out.usage())
+            msgs.append(Message(role="assistant", content=out.completions[0].text))
+            if turn < o.turns - 1:
+                msgs.append(Message(role="user", content=OBSERVATION))
+        assert usage is not None
+        return [Trajectory(pipeline=self.name, task_id=task.id, messages=msgs, usage=usage)]
