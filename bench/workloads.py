@@ -26,7 +26,6 @@ class ChatOptions(Strict):
     prompts: int = Field(32, ge=1)
     turns: int = Field(1, ge=1)
     max_tokens: int = Field(128, ge=1)
-    temperature: float = 0.8
 
 
 class Chat(Pipeline):
@@ -44,8 +43,8 @@ class Chat(Pipeline):
 
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
         o = self.options
-        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.max_tokens, "ignore_eos": True,
-                                                                "temperature": o.temperature})
+        # teacher.sampling as configured (the benchmark sets it), with fixed lengths.
+        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.max_tokens, "ignore_eos": True})
         msgs = [Message(role="user", content=task.payload["prompt"])]
         usage = None
         for turn in range(o.turns):
