@@ -19,7 +19,7 @@ from pipelines.base import Pipeline
 from pipelines.math.catalogue import shipped_catalogue
 from pipelines.math.prompts import MathGuide, system_prompt
 from pipelines.math.tasks import Options, load_tasks
-from pipelines.math.tools import SCHEMAS, SandboxedTools
+from pipelines.math.tools import SandboxedTools
 from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCallsVerifier
 from sandboxes.pool import SandboxPool
 
@@ -62,12 +62,12 @@ class MathPipeline(Pipeline):
     async def _attempt(self, task: Task, attempt: int, teacher: Teacher) -> Trajectory:
         o, p = self.options, task.payload
         module = self.catalogue.modules[p["module"]]
-        tools = SandboxedTools(await asyncio.to_thread(self.pool), o.tool_timeout_s)
-        msgs = [Message(role="system", content=system_prompt(module.focus, module.tools)),
+        toolbox = SandboxedTools(await asyncio.to_thread(self.pool), o.tool_timeout_s).toolbox(module.tools)
+        msgs = [Message(role="system", content=system_prompt(module.focus, toolbox.schemas())),
                 Message(role="user", content=p["question"])]
         sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
                                                                 "temperature": o.temperature})
-        res = await run_agent(teacher, msgs, tools.toolbox(module.tools), sampling,
+        res = await run_agent(teacher, msgs, toolbox, sampling,
                               seed=derive_seed(task.seed, "attempt", attempt),
                               limits=LoopLimits(max_turns=o.max_turns, max_completion_tokens=o.max_turns * o.turn_max_tokens),
                               affinity=f"{task.id}/{attempt}",
@@ -78,7 +78,7 @@ class MathPipeline(Pipeline):
         if not res.finished:
             meta["failure_reason"] = res.stop_reason
         return Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=res.usage, meta=meta,
-                          tools=_tools_json(module.tools))
+                          tools=json.dumps(toolbox.schemas()))
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         """Outcome = whether the answer was right, whatever else rejected the row."""
@@ -88,8 +88,3 @@ class MathPipeline(Pipeline):
 
 def _solved(t: Trajectory) -> bool:
     return any(v.verifier == "answer" and v.passed for v in t.verdicts)
-
-
-def _tools_json(names: list[str]) -> str:
-    return json.dumps([{"type": "function", "function": {"name": n, "description": SCHEMAS[n][0],
-                                                         "parameters": SCHEMAS[n][1]}} for n in names])

@@ -16,9 +16,8 @@ FORMAT = ("Work in a loop. First write your plan inside <plan>...</plan> and cal
           "finish. Finish with the final answer as \\boxed{...}: exact values, no units, a set as \\{a, b\\}.")
 
 
-def system_prompt(focus: str, tools: list[str]) -> str:
-    schemas = [{"type": "function", "function": {"name": n, "description": SCHEMAS[n][0], "parameters": SCHEMAS[n][1]}}
-               for n in tools]
+def system_prompt(focus: str, schemas: list[dict[str, Any]]) -> str:
+    """`schemas`: the OpenAI function schemas of the tools offered (`ToolBox.schemas()`)."""
     return hermes.tools_system_prompt(f"You are a careful mathematician. {focus}\n{FORMAT}", schemas)
 
 

@@ -72,8 +72,7 @@ class SandboxedTools:
         return text if len(text) <= self.max_output_chars else text[: self.max_output_chars] + "\n[output truncated]"
 
     async def _python(self, code: str) -> str:
-        res = await self._run(["python3", "-I", "-c", "import sys; exec(compile(sys.stdin.read(), 'main.py', 'exec'))"],
-                              code.encode())
+        res = await self._run(["python3", "-I", "-"], code.encode())  # the program arrives on stdin
         if res.exit_code != 0:
             tail = "\n".join(res.stderr.strip().splitlines()[-6:])
             raise ToolFailed("tool_program_error", f"exit code {res.exit_code}\n{self._clip(tail)}")

@@ -115,19 +115,19 @@ def _formula(rng: random.Random, depth: int) -> tuple[str, object]:
     return f"({ls} {_TEX[op]} {rs})", (op, lt, rt)
 
 
-def _eval(tree: object, env: dict[str, bool]) -> bool:
+def _truth(tree: object, env: dict[str, bool]) -> bool:
     if isinstance(tree, str):
         return env[tree]
     assert isinstance(tree, tuple)
     if tree[0] == "not":
         return not env[tree[1]]
-    return _OPS[tree[0]](_eval(tree[1], env), _eval(tree[2], env))
+    return _OPS[tree[0]](_truth(tree[1], env), _truth(tree[2], env))
 
 
 @reg.add("reasoning.logic.truth_table")
 def truth_table(rng: random.Random, d: int) -> Problem:
     shown, tree = _formula(rng, scale(d, 1, 2, 2, 3, 4))
-    count = sum(_eval(tree, dict(zip("pqr", vals))) for vals in itertools.product([False, True], repeat=3))
+    count = sum(_truth(tree, dict(zip("pqr", vals))) for vals in itertools.product([False, True], repeat=3))
     return Problem(f"Over all 8 assignments of truth values to p, q, r, for how many is {shown} true?", tex(count))
 
 
