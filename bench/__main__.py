@@ -39,8 +39,9 @@ def report(res: dict[str, Any], console: Console) -> None:
     d = res.get("dedup")
     if d:
         t = Table("dedup", "texts/s (1 core)", "recall", "false positives", title=(
-            f"dedup: {d['texts']} texts of ~{d['mean_chars']} chars, {d['planted_near_duplicates']} planted "
-            f"near-duplicates, {d['num_perm']} permutations"))
+            f"dedup: {d['texts']} hard negatives of ~{d['mean_chars']} chars (one template, different numbers; "
+            f"closest pair Jaccard {d['hardest_negative_jaccard']}), {d['planted_near_duplicates']} planted "
+            f"near-copies at Jaccard ≥ 0.9, {d['num_perm']} permutations"))
         for k in ("factory", "datasketch"):
             t.add_row(k, _m(d[k]["texts_per_s"]), f"{d[k]['recall']:.1%}", f"{d[k]['false_positives']} / {d[k]['distinct']}")
         console.print(t)

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 
 from bench.common import rate, series
 from factory.config import ShardConfig
+from factory.records import to_table
 from factory.schema import Message, ToolCall, Trajectory, Usage, Verdict
-from factory.shards.arrow_schema import to_table
 from factory.shards.writer import write_shard
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from bench.common import series
 from factory.config import RunConfig
+from factory.pipeline.registry import get_pipeline
 from factory.schema import Message, ToolCall, Trajectory
 from factory.verify.generic import generic_verifiers
 from pipelines.agentic_cot.prompts import assemble
-from pipelines.registry import get_pipeline
 
 
 def cot_record(i: int) -> Trajectory:

@@ -9,11 +9,11 @@ from typing import ClassVar
 from pydantic import Field
 
 from factory.config import Strict
+from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Teacher
 from factory.verify.base import Verifier
-from pipelines.base import Pipeline
 
 OBSERVATION = "Observation: the tool ran and printed 42. Continue."
 

@@ -7,13 +7,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from factory.errors import UserError
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from tf_common import Strict
 
 
 class SamplingConfig(Strict):
@@ -62,6 +59,13 @@ class DedupConfig(Strict):
     num_perm: int = Field(128, ge=16)
     shingle_size: int = Field(5, ge=1, description="word n-gram length")
     against: list[str] = Field(default_factory=list, description="earlier run dirs to dedup against")
+    roles: list[Literal["system", "user", "assistant", "tool"]] = Field(
+        default_factory=lambda: ["user", "assistant", "tool"],
+        description="messages compared: what varies between rows, not the shared system prompt")
+    decontaminate: list[str] = Field(
+        default_factory=list, description="benchmark files (.jsonl/.parquet with a question field): rows whose "
+        "task text shares an n-gram with one of their questions are rejected as contaminated:<file>")
+    contamination_ngram: int = Field(13, ge=3, description="words in the n-gram decontamination looks for")
 
 
 class ShardConfig(Strict):

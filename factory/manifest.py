@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from factory.errors import UserError
+from factory.pipeline.view import PipelineView
 from factory.schema import Usage
 from factory.shards.writer import fsync_dir
 
@@ -40,6 +41,8 @@ class Manifest(BaseModel):
     run_id: str
     pipeline: str
     config_sha256: str
+    # What the pipeline declared for stats/inspect/export (absent in runs made before it was recorded).
+    view: PipelineView | None = None
     commits: list[Commit] = Field(default_factory=list)
 
     def committed_chunks(self) -> set[str]:

@@ -1,4 +1,4 @@
-"""The record schema (DESIGN §3): one row = one trajectory, in OpenAI/HF chat format so a training
+"""The record schema (docs/architecture.md, "Records"): one row = one trajectory, in OpenAI/HF chat format so a training
 job can feed `messages` straight into a chat template."""
 
 from __future__ import annotations
@@ -107,12 +107,15 @@ class Trajectory(_Strict):
     teacher: TeacherInfo = Field(default_factory=TeacherInfo)
     reject_reason: str | None = None
 
-    def with_content_id(self) -> "Trajectory":
-        """Set `id` to a hash of what the row says, so identical content gets the same id."""
+    def with_content_id(self, meta_keys: tuple[str, ...] = ()) -> "Trajectory":
+        """Set `id` to a hash of what the row says, so identical content gets the same id.
+        `meta_keys` are the meta fields that tell apart rows with identical messages (the pipeline
+        declares them as `id_meta_keys`)."""
         h = hashlib.sha256()
         h.update(self.pipeline.encode())
         h.update(self.task_id.encode())
-        h.update(json.dumps(self.meta.get("variant", ""), sort_keys=True).encode())
+        for k in meta_keys:
+            h.update(json.dumps([k, self.meta.get(k)], sort_keys=True, ensure_ascii=False).encode())
         h.update(json.dumps(self.branch.model_dump(), sort_keys=True).encode())
         for m in self.messages:
             h.update(json.dumps(m.model_dump(), sort_keys=True, ensure_ascii=False).encode())

@@ -4,6 +4,7 @@ statistics stay exact across crashes and resumes."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from factory.manifest import Manifest
@@ -17,7 +18,8 @@ def reason_key(reason: str) -> str:
     return ":".join(reason.split(":", 2)[:2])
 
 
-def counters_for(rows: list[Trajectory], stat_keys: tuple[str, ...]) -> dict[str, Any]:
+def counters_for(rows: list[Trajectory], stat_keys: Sequence[str] = (), attempt_key: str | None = None) -> dict[str, Any]:
+    """Counters of one commit's rows. `stat_keys` and `attempt_key` are what the pipeline declared."""
     c: dict[str, Any] = {"rows": len(rows), "accepted": 0, "rejected": 0, "errors": 0,
                          "duplicates": 0, "reasons": Counter(), "verifiers": {}, "keys": {}}
     for t in rows:
@@ -38,17 +40,18 @@ def counters_for(rows: list[Trajectory], stat_keys: tuple[str, ...]) -> dict[str
                 slot[side] += 1
                 slot["solved"] += t.outcome == "success"
     c["reasons"] = dict(c["reasons"])
-    if any("attempt" in t.meta for t in rows):
-        c["pass_at_k"] = pass_at_k(rows)
+    if attempt_key and any(attempt_key in t.meta for t in rows):
+        c["pass_at_k"] = pass_at_k(rows, attempt_key)
     return c
 
 
-def pass_at_k(rows: list[Trajectory]) -> dict[str, Any]:
+def pass_at_k(rows: list[Trajectory], attempt_key: str) -> dict[str, Any]:
     """Sums over tasks (so commits add up): per task, of n attempts c were solved; pass@1 is c/n and
-    pass@n is whether any was. Divided by `tasks` when shown."""
+    pass@n is whether any was. Divided by `tasks` when shown. Rows without the attempt key (derived
+    rows, error rows) are not attempts."""
     per_task: dict[str, list[bool]] = {}
     for t in rows:
-        if "attempt" in t.meta:
+        if attempt_key in t.meta:
             per_task.setdefault(t.task_id, []).append(t.outcome == "success")
     out: dict[str, Any] = {"tasks": len(per_task), "pass@1_sum": 0.0, "pass@k_sum": 0, "attempts": 0}
     for solved in per_task.values():

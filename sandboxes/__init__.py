@@ -1,2 +1,3 @@
-"""Isolated execution of untrusted code: Docker and bubblewrap backends (DESIGN §7). Filled in by
-the sandboxes issue."""
+"""Isolated execution of untrusted code: Docker and bubblewrap backends behind one interface
+(docs/architecture.md, "Sandboxes"). Imports nothing from the engine: any pipeline or outside user
+can use it."""

@@ -157,5 +157,6 @@ def reap() -> int:
         owner = int(d.name[len(cgroups.PREFIX):].split("-")[0] or 0)
         if owner and not process_alive(owner):
             shutil.rmtree(d, ignore_errors=True)
+            n += 1
     return n
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from factory.config import Strict
+from tf_common import Strict
 
 
 class SandboxConfig(Strict):

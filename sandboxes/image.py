@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from factory.teacher.embedded import cache_root
 from sandboxes.base import SandboxError
+from tf_common import cache_root
 
 RECIPE: dict[str, Any] = {
     "suite": "bookworm",

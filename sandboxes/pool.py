@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-from sandboxes.base import RunResult, Sandbox
+from sandboxes.base import RunResult, Sandbox, SandboxError
 from sandboxes.config import SandboxConfig
 from sandboxes.select import Backend
 
@@ -31,10 +31,13 @@ class SandboxPool:
         # Sandbox calls get their own threads, so they neither starve nor are starved by other
         # users of the loop's default executor.
         self._executor = ThreadPoolExecutor(max_workers=2 * cfg.max_concurrent, thread_name_prefix="sandbox")
+        self._closed = False
 
     @contextlib.contextmanager
     def sandbox(self) -> Iterator[Sandbox]:
         """A sandbox for one trajectory; blocks while `max_concurrent` are alive."""
+        if self._closed:
+            raise SandboxError("this sandbox pool is closed")
         with self._slots:
             sb = self.backend.open()
             with self._lock:
@@ -63,11 +66,16 @@ class SandboxPool:
                 await self._offload(cm.__exit__, None, None, None)
 
     def close(self) -> None:
+        """Close every sandbox, including those of callers that were cancelled mid-call (a failed
+        run abandons its trajectories): first let the threads finish what they were doing (each
+        call is bounded by its timeout), so that no sandbox is created after the sweep."""
+        self._closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             alive, self._alive = list(self._alive), set()
         for sb in alive:
             sb.close()
-        self._executor.shutdown(wait=False)
+        self.backend.close()
 
 
 class AsyncSandbox:

@@ -24,7 +24,9 @@ def cot_reply(req: ChatRequest, wrong: bool = False) -> str:
         ans = SEED.get(user) or "unknown"
         steps = " ".join(f"Step {i}: consider quantity number {i} of the problem and how it relates to the "
                          f"others, then write down an intermediate result {i * 7}." for i in range(1, 9))
-        return f"We need to answer: {user} {steps} After careful work the answer is \\boxed{{{ans}}}."
+        return (f"We need to answer: {user} First identify the quantities, then compute. {steps} I carried out "
+                f"the computation and rechecked every step; it is consistent, so the computation is complete. "
+                f"After careful work the answer is \\boxed{{{ans}}}.")
     q = re.sub(r"\s+", " ", user.split("Reasoning transcript:")[0].replace("Question:", "")).strip()
     ans = SEED.get(q) or ""
     if wrong and ans:

@@ -31,7 +31,9 @@ def test_default_run_loads_in_datasets_duckdb_polars(tmp_path):
     both = str(run / "*" / "*.parquet")
     ds = datasets.load_dataset("parquet", data_files=both, split="train")
     assert ds.num_rows >= 6 and {"messages", "verdicts", "meta"} <= set(ds.column_names)
-    assert ds[0]["messages"][0]["role"] == "user"
+    assert [m["role"] for m in ds[0]["messages"]][:2] == ["system", "user"]  # the /think or /no_think flag
+    log = [json.loads(line) for line in (run / "run.log").read_text().splitlines()]
+    assert any(r["component"] == "factory.runner.driver" and "done" in r["message"] for r in log)
     n = duckdb.sql(f"select count(distinct task_id) from read_parquet('{both}')").fetchall()[0][0]
     assert n == 6
     assert pl.read_parquet(both).height == ds.num_rows

@@ -7,17 +7,39 @@ import sys
 
 import typer
 
-from factory.cli import (export_cmd, inspect_cmd, pipelines_cmd, report_cmd, review_cmd, run_cmd, sandbox_cmd,
-                         setup_cmd, stats_cmd, verify_cmd)
+from factory import logs
+from factory.cli import (
+    dedup_cmd,
+    export_cmd,
+    inspect_cmd,
+    pipelines_cmd,
+    report_cmd,
+    review_cmd,
+    run_cmd,
+    sandbox_cmd,
+    setup_cmd,
+    stats_cmd,
+    verify_cmd,
+)
 from factory.errors import TeacherUnavailable, UserError
 from sandboxes.base import SandboxError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Manufacture verified agentic trajectories with a teacher model.")
+
+
+@app.callback()
+def _options(verbose: int = typer.Option(0, "-v", "--verbose", count=True,
+                                         help="log more on stderr: -v info, -vv debug (run.log keeps info anyway)"),
+             quiet: bool = typer.Option(False, "-q", "--quiet", help="log only errors on stderr")) -> None:
+    logs.setup_cli(verbose, quiet)
+
+
 app.command("run")(run_cmd.run)
 app.command("pipelines")(pipelines_cmd.pipelines)
 app.command("stats")(stats_cmd.stats)
 app.command("verify")(verify_cmd.verify)
+app.command("dedup")(dedup_cmd.dedup)
 app.command("inspect")(inspect_cmd.inspect)
 app.command("review")(review_cmd.review)
 app.command("export")(export_cmd.export)

@@ -13,7 +13,7 @@ import typer
 from factory.errors import UserError
 from factory.inspect import audit
 from factory.inspect.reader import open_run
-from factory.shards.arrow_schema import SCHEMA
+from factory.records import SCHEMA, decode_meta
 from factory.shards.writer import write_shard
 
 
@@ -58,14 +58,15 @@ def export(
 
 
 def _card(r, table: pa.Table, manifest: dict, labels: dict) -> str:
-    metas = [json.loads(m or "{}") for m in table.column("meta").to_pylist()]
+    metas = [decode_meta(m) for m in table.column("meta").to_pylist()]
     by_pipeline = Counter(table.column("pipeline").to_pylist())
     by_outcome = Counter(table.column("outcome").to_pylist())
+    card_keys = r.view.card_keys  # what the pipeline declared worth counting
     keys: Counter[str] = Counter()
     for m in metas:
-        for k, v in m.items():
-            if isinstance(v, (str, int, bool)) and len(str(v)) <= 40 and k not in ("reference_answer", "thinking_id"):
-                keys[f"{k}={v}"] += 1
+        for k in card_keys:
+            if k in m:
+                keys[f"{k}={m[k]}"] += 1
     config = (r.path / "config.yaml").read_text() if (r.path / "config.yaml").exists() else "(missing)"
     a = audit.summary(labels)
 
@@ -95,7 +96,7 @@ ds = datasets.load_dataset("parquet", data_files="data/*.parquet", split="train"
 
 | meta key | rows |
 |---|---|
-{table_md(keys)}
+{table_md(keys) if card_keys else "| (the pipeline declares no card keys) | |"}
 
 ## Audit
 

@@ -18,7 +18,8 @@ from factory.errors import UserError
 from factory.inspect import audit
 from factory.inspect.query import STRATUM_SQL, Filters, sample, select
 from factory.inspect.reader import open_run
-from factory.inspect.render import as_json, trajectory
+from factory.inspect.render import trajectory
+from factory.records import row_for_display
 from factory.stats import run_stats
 
 
@@ -57,14 +58,14 @@ def inspect(
     if as_json_:
         for row in rows:
             row.pop("stratum", None)
-            print(json.dumps(as_json(row), ensure_ascii=False, default=str))
+            print(json.dumps(row_for_display(row), ensure_ascii=False, default=str))
         return
     if not rows:
         console.print("no rows match")
         raise typer.Exit(1)
     with console.pager(styles=True) if pager else contextlib.nullcontext():
         for row in rows:
-            console.print(trajectory(row, folded=not no_fold))
+            console.print(trajectory(row, r.view, folded=not no_fold))
             console.rule()
 
 

@@ -42,7 +42,7 @@ def review(
         done = sum(rid in labels for rid in ids)
         row = rows[i]
         console.clear()
-        console.print(trajectory(row))
+        console.print(trajectory(row, r.view))
         prev = labels.get(row["id"])
         mark = f" · labelled {prev['label']} by {prev['reviewer']}" if prev else ""
         console.print(f"[bold]{done} reviewed of {len(rows)} sampled[/] · row {i + 1}/{len(rows)}{mark}")

@@ -75,12 +75,11 @@ def run(
     console = Console()
     outcome = driver.run(cfg, RichProgress(console))
     console.print(summary_table(outcome.stats, outcome.wall_s))
-    many = {k.partition("=")[0] for k, _ in outcome.stats["keys"].items()}
-    # Per-ability rows (111 for math) would bury the summary; `factory stats --by ability` shows them.
-    table = breakdown_table(outcome.stats, sorted(g for g in many if g != "ability"))
+    # The pipeline says which of its keys fit a summary; `factory stats --by KEY` shows any of them.
+    table = breakdown_table(outcome.stats, outcome.view.summary_keys)
     if table is not None:
         console.print(table)
     if outcome.new_tasks == 0:
         console.print("[dim]nothing left to do: every task is committed[/dim]")
     console.print(f"shards: {outcome.run_dir}/accepted/*.parquet (rejected: {outcome.run_dir}/rejected/) · "
-                  f"manifest: {outcome.run_dir}/manifest.json")
+                  f"manifest: {outcome.run_dir}/manifest.json · log: {outcome.run_dir}/run.log")

@@ -11,6 +11,9 @@ import pyarrow.parquet as pq
 
 from factory.errors import UserError
 from factory.manifest import Manifest, load_manifest
+from factory.pipeline.registry import view_of
+from factory.pipeline.view import PipelineView
+from factory.records import SCHEMA
 
 
 @dataclass
@@ -24,14 +27,17 @@ class Run:
     def audit_path(self) -> Path:
         return self.path / "audit.jsonl"
 
+    @property
+    def view(self) -> PipelineView:
+        """What the run's pipeline declared to show (recorded in the manifest)."""
+        return view_of(self.manifest.pipeline, self.manifest.view)
+
     def con(self) -> duckdb.DuckDBPyConnection:
         """A connection with a `rows` view: every committed row plus its `side`."""
         con = duckdb.connect()
         parts = [f"SELECT *, '{side}' AS side FROM read_parquet({[str(f) for f in files]!r})"
                  for side, files in self.files.items() if files]
         if not parts:  # nothing committed yet: an empty view with the shard schema
-            from factory.shards.arrow_schema import SCHEMA
-
             con.register("empty_rows", SCHEMA.empty_table())
             parts = ["SELECT *, '' AS side FROM empty_rows"]
         con.execute("CREATE VIEW rows AS " + " UNION ALL BY NAME ".join(parts))

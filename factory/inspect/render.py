@@ -1,11 +1,13 @@
-"""Rich rendering of one trajectory: the conversation turn by turn, the five Agentic-CoT phases
-set off and coloured, tool calls as pretty JSON with their results (long ones folded), verdicts
-as a table, token counts."""
+"""Rich rendering of one trajectory: the conversation turn by turn, the sections the pipeline
+declares (`highlight_tags`, e.g. Agentic-CoT's five phases) set off and coloured, tool calls as
+pretty JSON with their results (long ones folded), verdicts as a table, token counts, and the meta
+keys the pipeline declares (`inspect_keys`) first."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,10 +16,18 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-PHASE_STYLE = {"analysis": "cyan", "plan": "green", "action": "yellow", "reflection": "magenta", "summary": "bold blue"}
+from factory.pipeline.view import PipelineView
+from factory.records import decode_meta
+
+PALETTE = ("cyan", "green", "yellow", "magenta", "bold blue", "bright_red", "bright_cyan", "bright_green")
 ROLE_STYLE = {"system": "dim", "user": "bold white", "assistant": "bold green", "tool": "yellow"}
-_PHASE = re.compile(r"<(analysis|plan|action|reflection|summary)>(.*?)</\1>", re.S)
 FOLD_LINES = 30
+
+
+def _sections(tags: Sequence[str]) -> re.Pattern[str] | None:
+    if not tags:
+        return None
+    return re.compile(r"<(" + "|".join(re.escape(t) for t in tags) + r")>(.*?)</\1>", re.S)
 
 
 def fold(text: str, lines: int = FOLD_LINES) -> str:
@@ -27,28 +37,31 @@ def fold(text: str, lines: int = FOLD_LINES) -> str:
     return "\n".join(parts[:lines]) + f"\n… {len(parts) - lines} more lines (--no-fold to see all)"
 
 
-def content(text: str, folded: bool) -> RenderableType:
-    phases = list(_PHASE.finditer(text))
-    if not phases:
+def content(text: str, folded: bool, tags: Sequence[str] = ()) -> RenderableType:
+    pattern = _sections(tags)
+    found = list(pattern.finditer(text)) if pattern else []
+    if not found:
         return Text(fold(text) if folded else text)
+    style = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(tags)}
+    width = max(len(t) for t in tags) + 1
     out = Text()
     pos = 0
-    for m in phases:
+    for m in found:
         if text[pos:m.start()].strip():
-            out.append(text[pos:m.start()].strip() + "\n", style="red")  # text outside the phases
+            out.append(text[pos:m.start()].strip() + "\n")  # text between the sections
         name, body = m.group(1), m.group(2).strip()
-        out.append(f"{name.upper():<11}", style=f"reverse {PHASE_STYLE[name]}")
-        out.append(" " + body + "\n", style=PHASE_STYLE[name])
+        out.append(f"{name.upper():<{width}}", style=f"reverse {style[name]}")
+        out.append(" " + body + "\n", style=style[name])
         pos = m.end()
     if text[pos:].strip():
-        out.append(text[pos:].strip(), style="red")
+        out.append(text[pos:].strip())
     return out
 
 
-def message(m: dict[str, Any], folded: bool) -> Panel:
+def message(m: dict[str, Any], folded: bool, tags: Sequence[str] = ()) -> Panel:
     body: list[RenderableType] = []
     if m.get("content"):
-        body.append(content(m["content"], folded))
+        body.append(content(m["content"], folded, tags if m["role"] == "assistant" else ()))
     for call in m.get("tool_calls") or []:
         try:
             args = json.dumps(json.loads(call["arguments"]), indent=2, ensure_ascii=False)
@@ -69,7 +82,7 @@ def verdicts(row: dict[str, Any]) -> Table:
     return t
 
 
-def header(row: dict[str, Any]) -> Text:
+def header(row: dict[str, Any], first: Sequence[str] = ()) -> Text:
     u = row.get("usage") or {}
     side = row.get("side", "")
     style = "green" if side == "accepted" else "red"
@@ -79,22 +92,26 @@ def header(row: dict[str, Any]) -> Text:
     if row.get("reject_reason"):
         t.append(f"  reason {row['reject_reason']}", style="red")
     t.append(f"\ntokens {u.get('prompt_tokens', 0)} in / {u.get('completion_tokens', 0)} out · "
-             f"{u.get('teacher_calls', 0)} teacher calls · meta {short_meta(row.get('meta'))}", style="dim")
+             f"{u.get('teacher_calls', 0)} teacher calls", style="dim")
+    meta = decode_meta(row.get("meta"))
+    declared = [(k, meta[k]) for k in first if k in meta]
+    if declared:
+        t.append("\n" + "  ".join(f"{k} {_short(v, 80)}" for k, v in declared), style="bold")
+    t.append(f"\nmeta {short_meta(meta, skip=set(first))}", style="dim")
     return t
 
 
-def short_meta(meta: Any) -> str:
-    d = json.loads(meta) if isinstance(meta, str) and meta else (meta or {})
-    keep = {k: v for k, v in d.items() if not isinstance(v, (dict, list)) and len(str(v)) <= 40}
+def _short(v: Any, n: int) -> str:
+    s = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def short_meta(meta: dict[str, Any], skip: Collection[str] = ()) -> str:
+    keep = {k: v for k, v in meta.items()
+            if k not in skip and not isinstance(v, (dict, list)) and len(str(v)) <= 40}
     return json.dumps(keep, ensure_ascii=False)
 
 
-def trajectory(row: dict[str, Any], folded: bool = True) -> Group:
-    return Group(header(row), *(message(m, folded) for m in row["messages"]), verdicts(row))
-
-
-def as_json(row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    if isinstance(out.get("meta"), str):
-        out["meta"] = json.loads(out["meta"] or "{}")
-    return out
+def trajectory(row: dict[str, Any], view: PipelineView, folded: bool = True) -> Group:
+    return Group(header(row, view.inspect_keys), *(message(m, folded, view.highlight_tags) for m in row["messages"]),
+                 verdicts(row))

@@ -55,7 +55,8 @@ def build_report(run: Run) -> str:
                          "lambda m: m.role = 'assistant'), lambda m: m.content), '')) FROM rows").fetchall()
     turns = {s: [t for side, t, _ in shapes if side == s] for s in ("accepted", "rejected")}
     chars = {s: [c for side, _, c in shapes if side == s] for s in ("accepted", "rejected")}
-    keys = sorted(stats["keys"].items())
+    shown = set(run.view.summary_keys)  # the pipeline's summary keys: 111 math abilities would not fit
+    keys = sorted((k, v) for k, v in stats["keys"].items() if k.partition("=")[0] in shown)
     rate_labels = [k for k, _ in keys]
     rates = [v.get("accepted", 0) / max(1, v.get("accepted", 0) + v.get("rejected", 0)) for _, v in keys]
     reasons = sorted(stats["reasons"].items(), key=lambda kv: -kv[1])

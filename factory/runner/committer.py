@@ -1,62 +1,81 @@
-"""Dedup + shard writing + manifest commit, in the driver (one writer, one dedup index)."""
+"""Dedup + shard writing + manifest commit, in the driver (one writer, one dedup index). Rows
+arrive as Trajectory models; `factory.records` turns them into Arrow once, here."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from factory.config import RunConfig
-from factory.dedup.index import DedupIndex
+from factory.dedup.contamination import Contamination, task_text
+from factory.dedup.index import DedupIndex, dedup_text
 from factory.errors import UserError
 from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_manifest
+from factory.pipeline.view import PipelineView
+from factory.records import from_table, to_table
 from factory.runner.worker import ChunkResult
 from factory.schema import Trajectory, Usage
-from factory.shards.arrow_schema import from_row, to_table
 from factory.shards.writer import write_shard
 from factory.stats import counters_for
 
+log = logging.getLogger(__name__)
 
-def accepted_texts(run_dir: Path, manifest: Manifest):
+
+def accepted_texts(run_dir: Path, manifest: Manifest, roles: list[str]) -> Iterator[tuple[str, str]]:
     for shard in manifest.shards("accepted"):
-        table = pq.read_table(run_dir / shard.path, columns=["id", "messages"])
-        for row in table.to_pylist():
-            t = Trajectory(pipeline="", task_id="", messages=row["messages"])
-            yield row["id"], t.text()
+        table = pq.read_table(run_dir / shard.path, columns=["id", "pipeline", "task_id", "messages"])
+        for t in from_table(table):
+            yield t.id, dedup_text(t, roles)
 
 
-def build_index(cfg: RunConfig, run_dir: Path, manifest: Manifest) -> DedupIndex:
-    """Rebuilt from committed accepted shards (this run, then `dedup.against` runs)."""
+def build_index(cfg: RunConfig, run_dir: Path, manifest: Manifest) -> tuple[DedupIndex, set[str]]:
+    """Rebuilt from committed accepted shards (this run, then `dedup.against` runs). Also returns
+    the ids that came from `against` runs, so that a drop because of them can be reported."""
     index = DedupIndex(cfg.dedup)
-    sources = [(run_dir, manifest)]
-    for other in cfg.dedup.against:
-        m = load_manifest(Path(other))
-        if m is None:
-            raise UserError(f"dedup.against: {other} is not a run directory (no manifest.json)")
-        sources.append((Path(other), m))
-    for d, m in sources:
-        for row_id, text in accepted_texts(d, m):
+    foreign: set[str] = set()
+    for d, m, own in [(run_dir, manifest, True), *((Path(o), _other(o), False) for o in cfg.dedup.against)]:
+        for row_id, text in accepted_texts(d, m, cfg.dedup.roles):
             index.add(row_id, text)
-    return index
+            if not own:
+                foreign.add(row_id)
+    return index, foreign
+
+
+def _other(path: str) -> Manifest:
+    m = load_manifest(Path(path))
+    if m is None:
+        raise UserError(f"dedup.against: {path} is not a run directory (no manifest.json)")
+    return m
 
 
 class Committer:
-    def __init__(self, cfg: RunConfig, run_dir: Path, manifest: Manifest, stat_keys: tuple[str, ...]):
-        self.cfg, self.run_dir, self.manifest, self.stat_keys = cfg, run_dir, manifest, stat_keys
-        self.index = build_index(cfg, run_dir, manifest)
+    def __init__(self, cfg: RunConfig, run_dir: Path, manifest: Manifest, view: PipelineView):
+        self.cfg, self.run_dir, self.manifest, self.view = cfg, run_dir, manifest, view
+        self.index, self.foreign = build_index(cfg, run_dir, manifest)
+        self.contamination = (Contamination(cfg.dedup.decontaminate, cfg.dedup.contamination_ngram)
+                              if cfg.dedup.decontaminate else None)
         self.buffer: list[ChunkResult] = []
         self.rows: list[Trajectory] = []
         self.oldest: float | None = None
         self.last_commit = time.monotonic()
 
     def add(self, result: ChunkResult) -> None:
-        for row in result.rows:
-            t = from_row(row) if not isinstance(row, Trajectory) else row
+        for t in result.rows:
+            if t.accepted and self.contamination is not None:
+                bench = self.contamination.check(task_text(t))
+                if bench is not None:
+                    t = t.model_copy(update={"reject_reason": f"contaminated:{bench}"})
             if t.accepted:
-                dup = self.index.check(t.id, t.text())
+                dup = self.index.check(t.id, dedup_text(t, self.cfg.dedup.roles))
                 if dup is not None:
                     t = t.model_copy(update={"reject_reason": f"duplicate_of:{dup}"})
+                    if dup in self.foreign:
+                        log.warning("row %s (task %s) dropped: duplicates %s of an earlier run (dedup.against)",
+                                    t.id, t.task_id, dup)
             self.rows.append(t)
         self.buffer.append(result)
         self.oldest = self.oldest or time.monotonic()
@@ -84,7 +103,7 @@ class Committer:
         for r in self.buffer:
             usage = usage.add(r.usage)
         now = time.monotonic()
-        counters = counters_for(self.rows, self.stat_keys)
+        counters = counters_for(self.rows, self.view.stat_keys, self.view.attempt_key)
         counters["elapsed_s"] = round(now - self.last_commit, 3)
         commit = Commit(seq=seq, accepted=files["accepted"], rejected=files["rejected"],
                         chunk_ids=[r.chunk_id for r in self.buffer],
@@ -92,5 +111,7 @@ class Committer:
                         committed_at=time.time())
         self.manifest.commits.append(commit)
         save_manifest(self.run_dir, self.manifest)  # the commit point
+        log.info("commit %d: %d chunk(s), %d task(s), %d accepted, %d rejected", seq, len(commit.chunk_ids),
+                 len(commit.task_ids), counters["accepted"], counters["rejected"])
         self.buffer, self.rows, self.oldest, self.last_commit = [], [], None, now
         return commit

@@ -1,18 +1,25 @@
 """One run: open the run dir, work out what is left, start teacher and workers, keep chunks in
-flight, commit results, and fail loudly (after committing what is complete) when the teacher dies."""
+flight, commit results, and fail loudly (after committing what is complete) when the teacher dies.
+Start-up and tear-down are one ExitStack: whatever was started is stopped, in reverse order, however
+the run ends (docs/architecture.md, "Lifecycle")."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from factory import logs, provenance
 from factory.config import RunConfig
 from factory.errors import TeacherUnavailable
+from factory.pipeline import Pipeline, PipelineView
+from factory.pipeline.registry import PipelineRef, resolve
 from factory.runner.committer import Committer
 from factory.runner.executor import InlineExecutor, RayExecutor, RaySession
 from factory.runner.rundir import open_run_dir
@@ -20,7 +27,8 @@ from factory.schema import Task
 from factory.stats import run_stats
 from factory.teacher.base import Teacher
 from factory.teacher.build import TeacherHandle, build_teacher, preflight
-from pipelines.registry import get_pipeline
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +37,7 @@ class RunOutcome:
     stats: dict[str, Any]
     wall_s: float
     new_tasks: int
+    view: PipelineView
 
 
 class Progress:
@@ -45,8 +54,8 @@ def chunked(tasks: list[Task], size: int) -> list[tuple[str, list[Task]]]:
     return [(f"chunk-{tasks[i].id}", tasks[i:i + size]) for i in range(0, len(tasks), size)]
 
 
-def plan(cfg: RunConfig) -> tuple[Any, list[Task]]:
-    pipeline = get_pipeline(cfg.pipeline)(cfg)
+def plan(cfg: RunConfig, ref: PipelineRef | None = None) -> tuple[Pipeline, list[Task]]:
+    pipeline = (ref or resolve(cfg.pipeline)).load()(cfg)
     tasks = pipeline.tasks()
     if cfg.limit is not None:
         tasks = tasks[: cfg.limit]
@@ -57,46 +66,56 @@ def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | Non
     """`teacher` injects a ready teacher (tests, benchmarks); by default the config builds one."""
     progress = progress or Progress()
     t0 = time.monotonic()
-    pipeline, tasks = plan(cfg)
+    ref = resolve(cfg.pipeline)
+    pipeline, tasks = plan(cfg, ref)
+    view = pipeline.view()
     cfg = cfg.model_copy(update={"pipeline_options": pipeline.options.model_dump(mode="json")})
     if teacher is None:
         preflight(cfg.teacher)
-    run_dir, manifest = open_run_dir(cfg)
+    run_dir, manifest = open_run_dir(cfg, view, pipeline.option_defaults())
     done_ids = {t for c in manifest.commits for t in c.task_ids}
     pending = [t for t in tasks if t.id not in done_ids]
-    if pending:
-        progress.status("preparing the pipeline's environment")
-        pipeline.preflight()
-        use_ray = cfg.runner.executor == "ray"
-        session = RaySession(cfg) if use_ray else None
-        if session:
-            progress.status("starting Ray")
-            session.__enter__()
-        try:
+    with contextlib.ExitStack() as stack:
+        run_log = stack.enter_context(logs.run_log(run_dir / "run.log", {type(pipeline).__module__.split(".")[0]}))
+        stack.enter_context(logs.log_context(run_id=manifest.run_id))
+        log.info("run %s: %d tasks, %d committed, %d to do (pipeline %s)", manifest.run_id,
+                 len(tasks), len(tasks) - len(pending), len(pending), cfg.pipeline)
+        if pending:
+            stack.callback(progress.stop)
+            progress.status("preparing the pipeline's environment")
+            pipeline.preflight()
+            use_ray = cfg.runner.executor == "ray"
+            if use_ray:
+                progress.status("starting Ray")
+                stack.enter_context(RaySession(cfg))
             progress.status(f"starting teacher ({cfg.teacher.backend})")
-            handle = TeacherHandle(teacher) if teacher else build_teacher(cfg.teacher, use_ray=use_ray)
+            handle = TeacherHandle(teacher) if teacher else build_teacher(cfg.teacher, use_ray=use_ray,
+                                                                          log_sink=run_log.write_many)
+            stack.callback(handle.close)
+            info = handle.teacher.info
+            log.info("teacher ready: %s %s, sampling %s", info.backend, info.model, info.sampling)
+            provenance.record(run_dir, info.model_dump(), handle.model_path)
+            executor = (RayExecutor if use_ray else InlineExecutor)(cfg, handle.teacher, manifest.run_id, ref.target)
+            stack.callback(lambda: run_log.write_many(executor.close()))
+            committer = Committer(cfg, run_dir, manifest, view)
+            progress.start(len(tasks), len(tasks) - len(pending))
             try:
-                executor = (RayExecutor if use_ray else InlineExecutor)(cfg, handle.teacher, manifest.run_id)
-                committer = Committer(cfg, run_dir, manifest, pipeline.stat_keys)
-                progress.start(len(tasks), len(tasks) - len(pending))
-                try:
-                    asyncio.run(_drive(cfg, executor.submit, chunked(pending, cfg.runner.chunk_size),
-                                       committer, progress, run_dir))
-                finally:
-                    executor.close()
-            finally:
-                handle.close()
-        finally:
-            progress.stop()
-            if session:
-                session.__exit__(None, None, None)
-    stats = run_stats(manifest)
-    _write_stats(run_dir, stats)
-    return RunOutcome(run_dir, stats, time.monotonic() - t0, len(pending))
+                asyncio.run(_drive(cfg, executor.submit, chunked(pending, cfg.runner.chunk_size),
+                                   committer, progress, run_dir, run_log))
+            except TeacherUnavailable as e:
+                log.error("the teacher stopped answering: %s", e)
+                raise
+            except BaseException as e:
+                log.error("run failed: %s: %s", type(e).__name__, e, exc_info=not isinstance(e, KeyboardInterrupt))
+                raise
+        stats = run_stats(manifest)
+        _write_stats(run_dir, stats)
+        log.info("run %s done: %d rows, %d accepted", manifest.run_id, stats["rows"], stats["accepted"])
+    return RunOutcome(run_dir, stats, time.monotonic() - t0, len(pending), view)
 
 
 async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[str, list[Task]]],
-                 committer: Committer, progress: Progress, run_dir: Path) -> None:
+                 committer: Committer, progress: Progress, run_dir: Path, run_log: logs.JsonLinesHandler) -> None:
     limit = cfg.runner.workers * cfg.runner.chunks_in_flight
     queue = list(enumerate(chunks))
     inflight: dict[asyncio.Future[Any], str] = {}
@@ -117,6 +136,7 @@ async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[
                 except TeacherUnavailable as e:
                     failure = failure or e
                     continue
+                run_log.write_many(result.logs)
                 committer.add(result)
                 progress.advance(len(result.task_ids), {})
             if failure is not None:

@@ -3,6 +3,7 @@ event loop (debugging). Both hand back awaitables, so the driver has one code pa
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -14,43 +15,65 @@ from factory.config import RunConfig
 from factory.runner.worker import ChunkResult, ChunkWorker
 from factory.teacher.base import Teacher
 
-_PACKAGES = ("factory", "pipelines", "tool_graph", "sandboxes")
+_PACKAGES = ("factory", "pipelines", "tool_graph", "sandboxes", "tf_common")
+_CLOSE_TIMEOUT_S = 60.0
+log = logging.getLogger(__name__)
 
 
 class InlineExecutor:
-    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str):
-        self.workers = [ChunkWorker(cfg.model_dump(mode="json"), teacher, run_id)]
+    """One worker in the driver's own event loop; its log records go straight to the run log."""
+
+    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str, pipeline: str):
+        self.workers = [ChunkWorker(cfg.model_dump(mode="json"), teacher, run_id, pipeline)]
 
     def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> Awaitable[ChunkResult]:
         return self.workers[0].run_chunk(chunk_id, tasks)
 
-    def close(self) -> None:
+    def close(self) -> list[dict[str, Any]]:
+        for w in self.workers:
+            w.close()
         self.workers.clear()
+        return []
 
 
 class RayExecutor:
-    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str):
+    """`runner.workers` actors. `close()` lets each close its pipeline (sandbox pools, helper
+    processes) before the actor is killed, and returns their last log records."""
+
+    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str, pipeline: str):
         import ray
 
         remote = ray.remote(ChunkWorker)
         self.workers = [
-            remote.options(num_cpus=1, max_concurrency=1000,
-                           max_restarts=0).remote(cfg.model_dump(mode="json"), teacher, run_id)
+            remote.options(num_cpus=1, max_concurrency=1000, max_restarts=0).remote(
+                cfg.model_dump(mode="json"), teacher, run_id, pipeline, buffer_logs=True)
             for _ in range(cfg.runner.workers)
         ]
 
     def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> Awaitable[ChunkResult]:
         return self.workers[i % len(self.workers)].run_chunk.remote(chunk_id, tasks)
 
-    def close(self) -> None:
+    def close(self) -> list[dict[str, Any]]:
         import ray
 
+        records: list[dict[str, Any]] = []
+        refs = [w.close.remote() for w in self.workers]
+        for ref in refs:
+            try:
+                records.extend(ray.get(ref, timeout=_CLOSE_TIMEOUT_S))
+            except (ray.exceptions.RayError, ray.exceptions.GetTimeoutError) as e:
+                # A dead or stuck worker: killed below; its process and children go with it.
+                log.warning("a worker could not close its pipeline cleanly: %s", str(e).splitlines()[0][:300])
         for w in self.workers:
             ray.kill(w)
         self.workers.clear()
+        return records
 
 
 _TMP_PREFIX, _OWNER = "tf-ray-", "owner.pid"
+# Actors' stdout/stderr reach the driver's console (log_to_driver): what a crashing worker prints is
+# seen. vLLM's periodic INFO statistics would drown it, so its own logging starts at WARNING.
+_ACTOR_ENV = {"VLLM_LOGGING_LEVEL": "WARNING"}
 
 
 def reap_stale_temp_dirs() -> list[str]:
@@ -84,15 +107,16 @@ class RaySession:
         if self.cfg.runner.address:
             root = Path(__file__).resolve().parents[2]
             mods = [str(root / p) for p in _PACKAGES if (root / p).is_dir()]
-            ray.init(address=self.cfg.runner.address, runtime_env={"py_modules": mods},
-                     log_to_driver=False)
+            ray.init(address=self.cfg.runner.address, runtime_env={"py_modules": mods, "env_vars": _ACTOR_ENV},
+                     log_to_driver=True)
         else:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # Ray 2.60 defaults to token auth
             reap_stale_temp_dirs()
             self.tmp = tempfile.mkdtemp(prefix=_TMP_PREFIX)
             (Path(self.tmp) / _OWNER).write_text(str(os.getpid()))
             ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, _temp_dir=self.tmp,
-                     log_to_driver=False, configure_logging=True, logging_level="WARNING")
+                     runtime_env={"env_vars": _ACTOR_ENV}, log_to_driver=True, configure_logging=True,
+                     logging_level="WARNING")
         return self
 
     def __exit__(self, *exc: object) -> None:

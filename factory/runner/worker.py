@@ -1,29 +1,36 @@
 """A worker runs whole chunks: many trajectories concurrently (so the teacher engine stays
-batched), then verifies them. The same class runs inline or as a Ray actor."""
+batched), then judges them. The same class runs inline or as a Ray actor. It owns its pipeline's
+resources: opened when the worker starts, closed by `close()` (docs/architecture.md, "Lifecycle")."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from factory import logs
 from factory.config import RunConfig
 from factory.errors import TeacherUnavailable
+from factory.pipeline.registry import PipelineRef
 from factory.schema import Task, Trajectory, Usage
 from factory.teacher.base import Teacher
-from factory.verify.base import apply_verifiers
+from factory.teacher.recording import RecordingTeacher
 from factory.verify.generic import generic_verifiers
-from pipelines.registry import get_pipeline
+from factory.verify.judge import judge
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class ChunkResult:
     chunk_id: str
     task_ids: list[str]
-    rows: list[dict[str, Any]]
+    rows: list[Trajectory]
     usage: Usage
     seconds: float
+    logs: list[dict[str, Any]] = field(default_factory=list)  # records from a Ray worker, for run.log
 
 
 def error_row(task: Task, exc: BaseException) -> Trajectory:
@@ -33,9 +40,17 @@ def error_row(task: Task, exc: BaseException) -> Trajectory:
 
 
 class ChunkWorker:
-    def __init__(self, cfg: dict[str, Any], teacher: Teacher, run_id: str):
+    def __init__(self, cfg: dict[str, Any], teacher: Teacher, run_id: str, pipeline: str, *,
+                 buffer_logs: bool = False):
+        """`pipeline` is the resolved `module:Class` target (a worker on another node needs no
+        registry). `buffer_logs`: keep log records to hand back with results (Ray workers)."""
+        ours = {pipeline.split(".", 1)[0].split(":", 1)[0]}  # the pipeline's own package logs at INFO too
+        self.buffer = logs.LogBuffer(extra_components=ours) if buffer_logs else None
+        if self.buffer is not None:
+            logs.install(self.buffer)
         self.cfg = RunConfig.model_validate(cfg)
-        self.pipeline = get_pipeline(self.cfg.pipeline)(self.cfg)
+        self.pipeline = PipelineRef(pipeline).load()(self.cfg)
+        self.pipeline.open()
         self.verifiers = generic_verifiers(self.cfg.verify) + self.pipeline.verifiers()
         self.teacher = teacher
         self.run_id = run_id
@@ -46,34 +61,57 @@ class ChunkWorker:
             self._sem = asyncio.Semaphore(self.cfg.runner.trajectories_in_flight)
         t0 = time.monotonic()
         parsed = [Task.model_validate(t) for t in tasks]
-        try:
-            async with asyncio.TaskGroup() as tg:
-                futs = [tg.create_task(self._one(t)) for t in parsed]
-        except* TeacherUnavailable as eg:
-            raise eg.exceptions[0] from None
+        with logs.log_context(run_id=self.run_id, chunk_id=chunk_id):
+            try:
+                async with asyncio.TaskGroup() as tg:
+                    futs = [tg.create_task(self._one(t)) for t in parsed]
+            except* TeacherUnavailable as eg:
+                raise eg.exceptions[0] from None
         rows: list[Trajectory] = [r for f in futs for r in f.result()]
         usage = Usage()
         for r in rows:
             usage = usage.add(r.usage)
-        return ChunkResult(chunk_id, [t.id for t in parsed], [r.model_dump() for r in rows], usage,
-                           time.monotonic() - t0)
+        return ChunkResult(chunk_id, [t.id for t in parsed], rows, usage, time.monotonic() - t0,
+                           self.drain_logs())
 
     async def _one(self, task: Task) -> list[Trajectory]:
         assert self._sem is not None
-        async with self._sem:
-            t0 = time.monotonic()
-            try:
-                trajs = await self.pipeline.generate(task, self.teacher)
-            except TeacherUnavailable:
-                raise
-            except Exception as e:  # noqa: BLE001 - any other failure is recorded as this task's error row
-                trajs = [error_row(task, e)]
-            elapsed = time.monotonic() - t0
-        info = self.teacher.info
-        done = []
-        for t in trajs:
-            usage = t.usage.model_copy(update={"wall_seconds": elapsed}) if t.usage.teacher_calls else t.usage
-            t = t.model_copy(update={"run_id": self.run_id, "seed": task.seed, "teacher": info, "usage": usage})
+        with logs.log_context(task_id=task.id):
+            async with self._sem:
+                t0 = time.monotonic()
+                teacher = RecordingTeacher(self.teacher)
+                try:
+                    trajs = await self.pipeline.generate(task, teacher)
+                except TeacherUnavailable:
+                    raise
+                except Exception as e:  # noqa: BLE001 - any other failure is recorded as this task's error row
+                    log.error("task failed: %s: %s", type(e).__name__, e, exc_info=True)
+                    trajs = [error_row(task, e)]
+                elapsed = time.monotonic() - t0
+            info = teacher.used()
+            stamped = []
+            for t in trajs:
+                usage = t.usage.model_copy(update={"wall_seconds": elapsed}) if t.usage.teacher_calls else t.usage
+                stamped.append(t.model_copy(update={"run_id": self.run_id, "seed": task.seed, "teacher": info,
+                                                    "usage": usage}))
             # Off the event loop: a slow verifier must not hold up the teacher calls of other trajectories.
-            done.append(await asyncio.to_thread(apply_verifiers, t.with_content_id(), self.verifiers))
-        return [t.with_content_id() if t.id == "" else t for t in self.pipeline.postprocess(done)]
+            try:
+                return await asyncio.to_thread(judge, stamped, self.verifiers, self.pipeline)
+            except Exception as e:  # noqa: BLE001 - a verifier that breaks fails this task, not the run
+                log.error("verifying the task failed: %s: %s", type(e).__name__, e, exc_info=True)
+                return await asyncio.to_thread(judge, [error_row(task, e)], [], self.pipeline)
+
+    def drain_logs(self) -> list[dict[str, Any]]:
+        return self.buffer.drain() if self.buffer is not None else []
+
+    def close(self) -> list[dict[str, Any]]:
+        """Close the pipeline's resources; returns the last log records. Safe to call twice."""
+        try:
+            self.pipeline.close()
+        except Exception:  # noqa: BLE001 - closing must go on; the failure is logged
+            log.exception("closing pipeline %s failed", self.pipeline.name)
+        out = self.drain_logs()
+        if self.buffer is not None:
+            logs.uninstall(self.buffer)
+            self.buffer = None
+        return out

@@ -1,4 +1,4 @@
-"""Teacher backends behind one async interface (DESIGN §4)."""
+"""Teacher backends behind one async interface (docs/architecture.md, "Teacher")."""
 
 from factory.teacher.base import ChatRequest, ChatResult, Completion, Structured, Teacher
 

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from factory.config import TeacherConfig
 from factory.schema import TeacherInfo
@@ -52,6 +53,7 @@ class LocalVLLMTeacher(Teacher):
 class TeacherHandle:
     teacher: Teacher
     _stop: list[Callable[[], None]] = field(default_factory=list)
+    model_path: str | None = None  # local weights, for provenance (None: a served or injected model)
 
     def close(self) -> None:
         for stop in self._stop:
@@ -89,7 +91,9 @@ def preflight(cfg: TeacherConfig) -> None:
         check_model_path(cfg.model)
 
 
-def build_teacher(cfg: TeacherConfig, *, use_ray: bool) -> TeacherHandle:
+def build_teacher(cfg: TeacherConfig, *, use_ray: bool,
+                  log_sink: Callable[[list[dict[str, Any]]], None] | None = None) -> TeacherHandle:
+    """`log_sink` receives the teacher actors' log records when they stop (for run.log)."""
     if cfg.backend == "openai":
         from factory.teacher.openai_http import OpenAITeacher
 
@@ -99,14 +103,16 @@ def build_teacher(cfg: TeacherConfig, *, use_ray: bool) -> TeacherHandle:
     model = resolve_model(cfg)
     if not use_ray:
         local = LocalVLLMTeacher(cfg, model, cfg.backend)
-        return TeacherHandle(local, [local.shutdown])
-    from factory.teacher.vllm_actor import VLLMActorTeacher, start_actors, stop_actors
+        return TeacherHandle(local, [local.shutdown], model)
     import ray
+
+    from factory.teacher.vllm_actor import VLLMActorTeacher, start_actors, stop_actors
 
     # The driver may sit on a CPU-only head node: ask the cluster, not this machine.
     gpus = float(cfg.tensor_parallel_size) if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
     actors = start_actors(cfg, model, gpus)
-    return TeacherHandle(VLLMActorTeacher(cfg, model, actors, cfg.backend), [lambda: stop_actors(actors)])
+    return TeacherHandle(VLLMActorTeacher(cfg, model, actors, cfg.backend), [lambda: stop_actors(actors, log_sink)],
+                         model)
 
 
 async def _check(t: Teacher) -> None:

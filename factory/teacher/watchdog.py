@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -10,6 +11,7 @@ from typing import TypeVar
 from factory.errors import TeacherUnavailable
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Watchdog:
@@ -19,6 +21,7 @@ class Watchdog:
     def __init__(self, limit_s: float, what: str):
         self.limit_s = limit_s
         self.what = what
+        self._warned_at: float | None = None  # the stall already warned about
         self._last_progress = time.monotonic()
         self._in_flight = 0
         self._tripped: str | None = None
@@ -54,12 +57,17 @@ class Watchdog:
         event = self._event()
         while not self._tripped:
             idle = time.monotonic() - self._last_progress
+            if idle >= self.limit_s / 2 and self._warned_at != self._last_progress:
+                self._warned_at = self._last_progress
+                log.warning("%s is slow: nothing back for %.0fs with %d call(s) pending (the run fails at %.0fs)",
+                            self.what, idle, self._in_flight, self.limit_s)
             if idle >= self.limit_s:
                 self._tripped = (f"{self.what} returned nothing for {idle:.0f}s with calls pending "
                                  f"(watchdog {self.limit_s:.0f}s): is the server alive?")
                 event.set()
                 return
             try:
-                await asyncio.wait_for(event.wait(), timeout=min(self.limit_s - idle, 5.0) + 0.01)
+                next_check = self.limit_s / 2 - idle if idle < self.limit_s / 2 else self.limit_s - idle
+                await asyncio.wait_for(event.wait(), timeout=min(next_check, 5.0) + 0.01)
             except TimeoutError:
                 continue

@@ -9,6 +9,7 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
@@ -45,7 +46,11 @@ class Bounded:
             return future.result()
         except FutureTimeout:
             raise CheckTimedOut(f"timed out after {self.timeout_s:g}s") from None
-        except ProcessExpired as e:
+        except (ProcessExpired, BrokenProcessPool) as e:
+            with self._lock:  # a broken pool never recovers: the next call starts a new one
+                if self._pool is pool:
+                    self._pool = None
+            pool.stop()
             raise CheckTimedOut(f"the check process died ({e})") from None
 
     def close(self) -> None:

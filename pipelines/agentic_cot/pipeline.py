@@ -7,34 +7,41 @@ import json
 from typing import Any, ClassVar
 
 from factory.config import SamplingConfig
+from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Structured, Teacher
 from factory.verify.base import Verifier
 from factory.verify.bounded import Bounded
 from factory.verify.math_answer import last_boxed
-from pipelines.agentic_cot import prompts
+from pipelines.agentic_cot import PIPELINE, prompts
 from pipelines.agentic_cot.tasks import Options, load_tasks
-from pipelines.agentic_cot.verifiers import AnswerVerifier, ConciseVerifier, PhasesVerifier
-from pipelines.base import Pipeline
+from pipelines.agentic_cot.verifiers import AnswerVerifier, ConciseVerifier, FaithfulVerifier, PhasesVerifier
 
 
 class AgenticCoT(Pipeline):
     name: ClassVar[str] = "agentic_cot"
-    description: ClassVar[str] = "five-phase structured reasoning (analysis/plan/action/reflection/summary)"
+    description: ClassVar[str] = PIPELINE.description
     Options: ClassVar[type[Options]] = Options
     stat_keys: ClassVar[tuple[str, ...]] = ("variant", "has_reference")
+    inspect_keys: ClassVar[tuple[str, ...]] = ("variant", "reference_answer")
+    highlight_tags: ClassVar[tuple[str, ...]] = prompts.PHASES
+    id_meta_keys: ClassVar[tuple[str, ...]] = ("variant",)  # a variant may repeat its source's messages
     options: Options
 
     def __init__(self, cfg: Any):
         super().__init__(cfg)
         self._bounded = Bounded(timeout_s=10.0)
 
+    def close(self) -> None:
+        self._bounded.close()
+
     def tasks(self) -> list[Task]:
         return load_tasks(self.options, self.cfg.seed)
 
     def verifiers(self) -> list[Verifier]:
-        return [PhasesVerifier(self.options.min_phase_words), AnswerVerifier(self._bounded), ConciseVerifier()]
+        return [PhasesVerifier(self.options.min_phase_words), AnswerVerifier(self._bounded), ConciseVerifier(),
+                FaithfulVerifier(self._bounded)]
 
     def _sampling(self, max_tokens: int, temperature: float | None = None) -> SamplingConfig:
         base = self.cfg.teacher.sampling
@@ -47,12 +54,14 @@ class AgenticCoT(Pipeline):
         o = self.options
         q, ref = task.payload["question"], task.payload.get("answer")
         meta: dict[str, object] = {"variant": "thinking", "reference_answer": ref, "has_reference": ref is not None}
+        system = Message(role="system", content=prompts.THINKING_SYSTEM)
         first = await teacher.chat(ChatRequest(
             messages=[{"role": "system", "content": prompts.REASON_SYSTEM}, {"role": "user", "content": q}],
             sampling=self._sampling(o.reasoning_max_tokens), seed=derive_seed(task.seed, "reason"),
             affinity=task.id))
         raw = first.completions[0].text
         meta["raw_reasoning"] = raw
+        meta["raw_answer"] = last_boxed(raw)  # kept by derived rows, which drop the long reasoning
         second = await teacher.chat(ChatRequest(
             messages=[{"role": "system", "content": prompts.EXTRACT_SYSTEM},
                       {"role": "user", "content": prompts.extract_user(q, raw)}],
@@ -70,15 +79,15 @@ class AgenticCoT(Pipeline):
             meta["failure_reason"] = f"malformed:extraction_{why}"
             meta["extraction_raw"] = second.completions[0].text[:4000]
             return [Trajectory(pipeline=self.name, task_id=task.id, outcome="failure", usage=usage, meta=meta,
-                               messages=[user, Message(role="assistant", content="")])]
+                               messages=[system, user, Message(role="assistant", content="")])]
         final = str(fields.get("final_answer") or "").strip() or (last_boxed(raw) or "")
         text = prompts.assemble({p: fields[p] for p in prompts.PHASES}, final)
         return [Trajectory(pipeline=self.name, task_id=task.id, usage=usage, meta=meta,
-                           messages=[user, Message(role="assistant", content=text)])]
+                           messages=[system, user, Message(role="assistant", content=text)])]
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         """Outcome = whether the answer held up; and for dual-mode SFT each accepted thinking sample
-        also yields an answer-only sample."""
+        also yields an answer-only sample (its id is set by the engine: it has none yet)."""
         out = [t.model_copy(update={"outcome": "failure"}) if _answer_failed(t) else t for t in verified]
         if not self.options.non_thinking_variant:
             return out
@@ -92,8 +101,13 @@ class AgenticCoT(Pipeline):
             out.append(t.model_copy(update={
                 "id": "", "meta": meta, "usage": t.usage.model_copy(update={"teacher_calls": 0, "prompt_tokens": 0,
                                                                             "completion_tokens": 0, "wall_seconds": 0.0}),
-                "messages": [t.messages[0], Message(role="assistant", content=reply)]}).with_content_id())
+                "messages": [Message(role="system", content=prompts.NON_THINKING_SYSTEM), _user(t),
+                             Message(role="assistant", content=reply)]}))
         return out
+
+
+def _user(t: Trajectory) -> Message:
+    return next(m for m in t.messages if m.role == "user")
 
 
 def _answer_failed(t: Trajectory) -> bool:

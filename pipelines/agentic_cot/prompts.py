@@ -6,6 +6,22 @@ from typing import Any
 
 PHASES = ("analysis", "plan", "action", "reflection", "summary")
 
+# Dual-mode rows say which mode they are in with the system-prompt flags that Qwen3-style chat
+# templates understand: "/think" (reason in the five phases) and "/no_think" (answer directly).
+THINK, NO_THINK = "/think", "/no_think"
+THINKING_SYSTEM = f"Reason through the question in five phases, then give the final answer. {THINK}"
+NON_THINKING_SYSTEM = f"Answer the question directly with the final answer. {NO_THINK}"
+
+
+def mode(messages: list) -> str:
+    """'non_thinking' when the row's system prompt carries the /no_think flag, else 'thinking'."""
+    for m in messages:
+        role = m.role if hasattr(m, "role") else m.get("role")
+        content = m.content if hasattr(m, "content") else m.get("content", "")
+        if role == "system" and NO_THINK in (content or "").split():
+            return "non_thinking"
+    return "thinking"
+
 REASON_SYSTEM = ("You are a careful problem solver. Think step by step about the question, check your "
                  "work, and end with the final answer written as \\boxed{answer}.")
 

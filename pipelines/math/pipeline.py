@@ -10,27 +10,34 @@ import threading
 from typing import Any, ClassVar
 
 from factory.agent.loop import LoopLimits, run_agent
+from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
 from factory.verify.base import Verifier
 from factory.verify.bounded import Bounded
-from pipelines.base import Pipeline
+from pipelines.math import PIPELINE
 from pipelines.math.catalogue import shipped_catalogue
 from pipelines.math.prompts import MathGuide, system_prompt
 from pipelines.math.tasks import Options, load_tasks
 from pipelines.math.tools import SandboxedTools
 from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCallsVerifier
 from sandboxes.pool import SandboxPool
+from sandboxes.select import check_backend
 
 META_KEYS = ("ability", "root", "category", "difficulty", "module", "source", "form")
 
 
 class MathPipeline(Pipeline):
     name: ClassVar[str] = "math"
-    description: ClassVar[str] = "111 atomic math abilities; sandboxed sympy/python tools; verified answers, pass@k"
+    description: ClassVar[str] = PIPELINE.description
     Options: ClassVar[type[Options]] = Options
     stat_keys: ClassVar[tuple[str, ...]] = ("root", "category", "ability", "difficulty")
+    summary_keys: ClassVar[tuple[str, ...]] = ("root", "category", "difficulty")  # 111 abilities: `stats --by`
+    attempt_key: ClassVar[str] = "attempt"
+    inspect_keys: ClassVar[tuple[str, ...]] = ("ability", "difficulty", "attempt", "answer", "stop_reason")
+    highlight_tags: ClassVar[tuple[str, ...]] = ("plan", "reflection")
+    card_keys: ClassVar[tuple[str, ...]] = ("root", "category", "difficulty")
     options: Options
 
     def __init__(self, cfg: Any):
@@ -47,8 +54,19 @@ class MathPipeline(Pipeline):
         return [AnswerVerifier(self._bounded), StructureVerifier(), ToolCallsVerifier()]
 
     def preflight(self) -> None:
-        """Resolve the sandbox backend (building the image the first time) before the teacher starts."""
+        """Resolve the sandbox backend (building the image the first time) before the teacher starts;
+        the workers open their own pools."""
+        check_backend(self.options.sandbox)
+
+    def open(self) -> None:
         self.pool()
+
+    def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+        self._bounded.close()
 
     def pool(self) -> SandboxPool:
         with self._pool_lock:

@@ -16,6 +16,7 @@ from factory.errors import UserError
 from factory.inputs import read_records
 from factory.schema import Task
 from factory.seeding import derive_seed
+from pipelines.math import forms
 from pipelines.math.catalogue import Ability, Catalogue, Selection, select
 from pipelines.math.problems import GENERATORS
 from sandboxes.config import SandboxConfig
@@ -74,6 +75,7 @@ def _difficulties(a: Ability, allowed: list[int]) -> list[int]:
 def _task(run_seed: int, a: Ability | None, cat: Catalogue, question: str, answer: str, difficulty: int | None,
           form: str | None, source: str) -> Task:
     ability = a.id if a else "unlabelled"
+    form = form or forms.infer(question, answer)  # every problem carries the form its answer must take
     tid = "math-" + hashlib.sha256(f"{ability}\x1f{question}\x1f{answer}".encode()).hexdigest()[:16]
     payload: dict[str, Any] = {
         "question": question, "answer": answer, "ability": ability, "root": a.root if a else "unlabelled",
@@ -127,8 +129,12 @@ def user_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
         d = row.get("difficulty")
         if d is not None and (not isinstance(d, int) or not 1 <= d <= 5):
             raise UserError(f"{path} row {n}: 'difficulty' should be an integer 1-5, got {d!r}")
+        form = row.get("form")
+        if form is not None and not forms.valid(form):
+            raise UserError(f"{path} row {n}: 'form' should be one of {', '.join(forms.FORMS)} or decimal:K, "
+                            f"got {form!r} (or leave it out: it is inferred from the question)")
         a = by_id.get(ability) if ability else None
-        tasks.append(_task(run_seed, a, cat, q.strip(), str(ans).strip(), d, None, "user"))
+        tasks.append(_task(run_seed, a, cat, q.strip(), str(ans).strip(), d, form, "user"))
     if not tasks:
         raise UserError(f"{path}: no problems found (or none in the selected abilities)")
     return tasks

@@ -6,44 +6,52 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import jsonschema
-from math_verify import parse
-
 from factory.schema import Trajectory, Verdict
 from factory.verify.bounded import Bounded, CheckTimedOut
 from factory.verify.math_answer import answers_match, last_boxed
+from pipelines.math import forms
 from pipelines.math.tools import SCHEMAS
 
+_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+# Letter runs that are mathematics, not words (function names written without a backslash).
+_MATH_WORDS = {"sin", "cos", "tan", "sec", "csc", "cot", "log", "ln", "exp", "lim", "max", "min", "gcd", "lcm",
+               "mod", "det", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "pi", "inf", "infty", "oo",
+               "sqrt", "frac", "dfrac", "tfrac", "cdot", "times", "left", "right", "text", "mathrm", "le", "ge", "ne"}
+_ENGLISH_2 = {"is", "it", "so", "be", "as", "or", "of", "to", "an", "at", "by", "if", "in", "on", "we", "no"}
 
-_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 
-
-def is_prose(answer: str) -> bool:
-    """A sentence in the box: math-verify would find a number in it and call it right."""
-    return len(_WORD.findall(answer.replace("\\text", "").replace("\\mathrm", ""))) >= 3
+def is_prose(answer: str, gold: str = "") -> bool:
+    """Words in the box: math-verify would find a number in a sentence and call it right. A word the
+    ground truth itself contains (a `\\text{yes}` answer) is the answer, not prose."""
+    allowed = {w.lower() for w in _WORD.findall(gold)}
+    for w in _WORD.findall(answer):
+        low = w.lower()
+        if low in _MATH_WORDS or low in allowed:
+            continue
+        if len(w) >= 3 or low in _ENGLISH_2:
+            return True
+    return False
 
 
 def _final_text(t: Trajectory) -> str:
     return next((m.content for m in reversed(t.messages) if m.role == "assistant"), "")
 
 
-def is_factored(answer: str) -> bool:
-    main = threading.current_thread() is threading.main_thread()
-    got = parse(f"${answer}$", parsing_timeout=5 if main else None)
-    return bool(got) and type(got[0]).__name__ in ("Mul", "Pow")
+def _question(t: Trajectory) -> str:
+    return next((m.content for m in t.messages if m.role == "user"), "")
 
 
-def judge(gold: str, pred: str, form: str | None) -> str:
+def judge(gold: str, pred: str, form: str | None, question: str = "") -> str:
     """'' when `pred` is right, else the reason. Module level: it runs in the bounded helper."""
-    if is_prose(pred):
+    if is_prose(pred, gold):
         return "boxed_prose_not_a_value"
+    if question and forms.restates(pred, gold, question):
+        return "restates_question"
     if not answers_match(gold, pred):
         return "wrong_answer"
-    if form == "factored" and not is_factored(pred):
-        return "not_factored"
-    return ""
+    return forms.check(pred, gold, form, question)
 
 
 class AnswerVerifier:
@@ -62,7 +70,7 @@ class AnswerVerifier:
         pred = last_boxed(_final_text(t))
         if pred is None:
             return Verdict(verifier=self.name, passed=False, reason="no_boxed_answer")
-        args = (str(gold), pred, t.meta.get("form"))
+        args = (str(gold), pred, t.meta.get("form"), _question(t))
         try:
             why = self.bounded.call(judge, *args) if self.bounded else judge(*args)
         except CheckTimedOut as e:
@@ -70,18 +78,45 @@ class AnswerVerifier:
         return Verdict(verifier=self.name, passed=not why, score=0.0 if why else 1.0, reason=why)
 
 
+_TAG = {tag: re.compile(rf"<{tag}>(.*?)</{tag}>", re.S) for tag in ("plan", "reflection")}
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+MIN_NOTE_WORDS = 3  # "ok", "fine." or a space is not a plan; "Evaluate it, then check" is
+
+
+def _substantial(texts: list[str]) -> bool:
+    return any(len(t.split()) >= MIN_NOTE_WORDS and len(t.strip()) >= 12 for t in texts)
+
+
+def _used(result: str, later: str) -> bool:
+    """Whether later assistant text draws on a tool result: one of its numbers, or the result itself."""
+    nums = {n for n in _NUMBER.findall(result) if len(n.lstrip("-")) >= 2 or n == result.strip()}
+    if nums:
+        return any(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", later) for n in nums)
+    short = result.strip()
+    return bool(short) and len(short) <= 60 and short in later
+
+
 class StructureVerifier:
-    """At least one plan, one tool call with a valid result, one reflection, a final boxed answer."""
+    """A plan and a reflection with substance, a tool call whose result was non-empty, not an error,
+    and used by what came after it, and a final boxed answer."""
 
     name = "structure"
 
     def verify(self, t: Trajectory) -> Verdict:
-        said = "\n".join(m.content for m in t.messages if m.role == "assistant")
-        results = [m for m in t.messages if m.role == "tool"]
-        checks = [("no_plan", "<plan>" in said and "</plan>" in said),
+        said = [m.content for m in t.messages if m.role == "assistant"]
+        text = "\n".join(said)
+        plans = _TAG["plan"].findall(text)
+        reflections = _TAG["reflection"].findall(text)
+        good_results = []
+        for i, m in enumerate(t.messages):
+            if m.role == "tool" and m.content.strip() and not m.content.startswith("error:"):
+                later = "\n".join(x.content for x in t.messages[i + 1:] if x.role == "assistant")
+                good_results.append(_used(m.content, later))
+        checks = [("empty_plan", _substantial(plans)),
                   ("no_tool_call", any(m.tool_calls for m in t.messages if m.role == "assistant")),
-                  ("no_valid_tool_result", any(not m.content.startswith("error:") for m in results)),
-                  ("no_reflection", "<reflection>" in said and "</reflection>" in said),
+                  ("no_valid_tool_result", bool(good_results)),
+                  ("tool_result_unused", any(good_results)),
+                  ("empty_reflection", _substantial(reflections)),
                   ("no_final_answer", last_boxed(_final_text(t)) is not None)]
         missing = [why for why, ok in checks if not ok]
         return Verdict(verifier=self.name, passed=not missing, score=1 - len(missing) / len(checks),

@@ -5,12 +5,13 @@ from bench import dedup, shards, verifiers
 
 def test_dedup_part_finds_the_planted_duplicates():
     r = dedup.run(n=300, dup_share=0.2, repeats=1)
-    assert r["planted_near_duplicates"] > 30 and 1500 < r["mean_chars"] < 2600
+    assert r["planted_near_duplicates"] > 30 and 0.5 < r["hardest_negative_jaccard"] < r["threshold"]
+    # the requirement: ≥ 95% of planted copies at Jaccard ≥ 0.9, ≤ 1% false positives on hard negatives
+    assert r["factory"]["recall"] >= 0.95 and r["factory"]["false_positive_rate"] <= 0.01
+    assert r["datasketch"]["recall"] > 0.5  # the baseline ran on the same texts (its figures are reported)
     for side in ("factory", "datasketch"):
-        # ~1% of words changed puts planted pairs near Jaccard 0.9, just above the 0.85 threshold,
-        # where LSH finds about 4 in 5 (the full benchmark measures the same for both sides)
-        assert r[side]["recall"] > 0.7 and r[side]["false_positives"] <= 1
-        assert r[side]["texts_per_s"]["median"] > 0
+        t = r[side]["texts_per_s"]
+        assert t["min"] <= t["median"] <= t["max"]
 
 
 def test_shards_and_verifiers_parts():

@@ -1,7 +1,7 @@
 """A canned OpenAI-compatible server for fault tests (tests only). It answers Agentic-CoT's two
 calls: free reasoning, then the JSON extraction.
 
-    python -m tests.fakes.openai_server PORT [--delay S] [--hang-after N] [--status-file F]
+    python -m tests.fakes.openai_server PORT [--delay S] [--hang-after N]
 """
 
 from __future__ import annotations

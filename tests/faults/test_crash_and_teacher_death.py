@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 import pyarrow.parquet as pq
 
 from factory.manifest import load_manifest
@@ -90,6 +91,7 @@ def test_kill_9_then_rerun_accounts_for_every_task_once(tmp_path):
         time.sleep(random.Random(os.getpid()).uniform(0, 1.5))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        killed_dirs = set(Path(tempfile.gettempdir()).glob("tf-ray-*")) - ray_dirs_before
         partial = check_accounting(run_dir, complete=False)
         assert partial < N_TASKS, "the run finished before it could be killed: slow the server down"
         again = start_run(cfg)
@@ -99,6 +101,11 @@ def test_kill_9_then_rerun_accounts_for_every_task_once(tmp_path):
         assert "accepted" in out
         # the killed run's Ray temp dir was reaped by the rerun; the rerun removed its own
         assert set(Path(tempfile.gettempdir()).glob("tf-ray-*")) <= ray_dirs_before
+        # and no process of the killed run (driver, Ray's daemons and workers) is still alive
+        assert killed_dirs, "the killed run had started Ray"
+        alive = [p.pid for p in psutil.process_iter(["cmdline"])
+                 if any(str(d) in " ".join(p.info["cmdline"] or []) for d in killed_dirs)]
+        assert alive == [], f"processes of the killed run still alive: {alive}"
     finally:
         stop(server)
 

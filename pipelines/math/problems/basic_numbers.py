@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import Decimal
 from fractions import Fraction
 
 import sympy as sp
@@ -102,8 +103,10 @@ def decimal_arithmetic(rng: random.Random, d: int) -> Problem:
     total = a * b + c
     show = lambda v: f"{float(v):.{places}f}"  # noqa: E731
     shown = f"{show(a)} \\times {show(b)} + {show(c)}"
-    return Problem(f"Compute {shown} exactly (as a decimal).", tex(sp.Rational(total.numerator, total.denominator)),
-                   {"shown": shown})
+    # A terminating decimal (every denominator is a power of ten): the answer is written as one.
+    exact = format(Decimal(total.numerator) / Decimal(total.denominator), "f")
+    exact = exact.rstrip("0").rstrip(".") if "." in exact else exact
+    return Problem(f"Compute {shown} exactly (as a decimal).", exact, {"shown": shown}, form="decimal")
 
 
 @reg.add("basic.compute.percentages",

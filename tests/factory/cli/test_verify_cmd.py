@@ -56,9 +56,11 @@ def test_math_records_checked_against_meta_answer(tmp_path):
 
     def math_rec(final, answer):
         return {"messages": [{"role": "user", "content": "Half?"},
-                             {"role": "assistant", "content": "<plan>\nuse evaluate\n</plan>", "tool_calls": [call]},
+                             {"role": "assistant", "content": "<plan>\nUse evaluate on 3/6, then check it.\n</plan>",
+                              "tool_calls": [call]},
                              {"role": "tool", "content": "1/2", "tool_call_id": "c0", "name": "evaluate"},
-                             {"role": "assistant", "content": f"<reflection>\nok\n</reflection>\n\\boxed{{{final}}}"}],
+                             {"role": "assistant",
+                              "content": f"<reflection>\nThe tool returned 1/2 for it.\n</reflection>\n\\boxed{{{final}}}"}],
                 "meta": {"answer": answer}}
 
     src = tmp_path / "math.jsonl"
@@ -71,3 +73,18 @@ def test_math_records_checked_against_meta_answer(tmp_path):
     reasons = [{v["verifier"]: v["reason"] for v in x["verdicts"] if not v["passed"]} for x in lines]
     assert reasons[2] == {"answer": "wrong_answer"}
     assert reasons[3] == {"answer": "no_ground_truth_in_meta.answer"}
+
+
+def test_the_runs_own_accepted_rows_of_both_modes_pass_verify(tmp_path, run_dir):
+    """What a run accepted, re-verified offline, is accepted again: thinking and non-thinking rows."""
+    rows = [r for f in sorted((run_dir / "accepted").glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+    variants = {json.loads(r["meta"])["variant"] for r in rows}
+    assert variants == {"thinking", "non_thinking"}
+    f, out = tmp_path / "acc.parquet", tmp_path / "out.jsonl"
+    pq.write_table(pa.Table.from_pylist(rows), f)
+    p = factory("verify", "--pipeline", "agentic_cot", str(f), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    res = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(res) == len(rows) and all(r["accepted"] for r in res), [r for r in res if not r["accepted"]][:2]
+    flags = {r["messages"][0]["content"].split()[-1] for r in rows}
+    assert flags == {"/think", "/no_think"}  # the dual-mode convention chat templates understand

@@ -1,7 +1,7 @@
 import pyarrow.parquet as pq
 
+from factory.records import SCHEMA, from_row, to_table
 from factory.schema import Message, ToolCall, Trajectory, Verdict
-from factory.shards.arrow_schema import SCHEMA, from_row, to_table
 from factory.shards.writer import sha256_file, write_shard
 
 

@@ -49,7 +49,7 @@ def test_answer_needs_a_box_and_ground_truth():
 
 def test_factored_form_required():
     gold = "\\left(x + 1\\right) \\left(x + 5\\right)"
-    assert AnswerVerifier().verify(traj(f"\\boxed{{(x+5)(x+1)}}", answer=gold, form="factored")).passed
+    assert AnswerVerifier().verify(traj("\\boxed{(x+5)(x+1)}", answer=gold, form="factored")).passed
     v = AnswerVerifier().verify(traj("\\boxed{x^2 + 6x + 5}", answer=gold, form="factored"))
     assert not v.passed and v.reason == "not_factored"
     assert AnswerVerifier().verify(traj("\\boxed{x^2 + 6x + 5}", answer=gold)).passed

@@ -1,0 +1,148 @@
+"""Logging: stdlib `logging` everywhere, three sinks.
+
+- the CLI: a rich handler on stderr (`-v` for info, `-vv` for debug, `-q` for errors only);
+- the run: `runs/<name>/run.log`, JSON lines (time, level, component, run/chunk/task id, message,
+  traceback) written by the driver;
+- Ray workers and teacher actors keep their records in a `LogBuffer` and hand them to the driver
+  with each chunk result (and when they close), which appends them to run.log. Forwarding through
+  results works on a cluster without a shared file system; a worker that dies takes only the
+  records of its unfinished chunk with it, and the driver logs the death itself.
+
+Context (run_id, chunk_id, task_id) travels in a ContextVar, so asyncio tasks inherit it."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import traceback
+from collections.abc import Iterator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+# Loggers whose INFO records we keep; everyone else's (httpx, urllib3, vllm, ray…) from WARNING up.
+OUR_COMPONENTS = {"factory", "pipelines", "sandboxes", "tool_graph", "tf_common"}
+
+_context: ContextVar[dict[str, str]] = ContextVar("tf_log_context", default={})
+
+
+@contextlib.contextmanager
+def log_context(**fields: str) -> Iterator[None]:
+    token = _context.set({**_context.get(), **fields})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class _OursOrWarnings(logging.Filter):
+    def __init__(self, extra: set[str] | None = None):
+        super().__init__()
+        self.ours = OUR_COMPONENTS | (extra or set())
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "tf_context"):
+            record.tf_context = _context.get()
+        return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in self.ours
+
+
+def as_dict(record: logging.LogRecord) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+        "level": record.levelname, "component": record.name,
+        **(getattr(record, "tf_context", None) or _context.get()),
+        "message": record.getMessage(),
+    }
+    if record.exc_info and record.exc_info[0] is not None:
+        d["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+    return d
+
+
+class JsonLinesHandler(logging.Handler):
+    """Appends one JSON object per record; each line is flushed, so a killed run keeps its log."""
+
+    def __init__(self, path: Path, extra_components: set[str] | None = None):
+        super().__init__(logging.DEBUG)
+        self.path = path
+        self._f = path.open("a", encoding="utf-8", buffering=1)
+        self.addFilter(_OursOrWarnings(extra_components))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.write(as_dict(record))
+        except (OSError, ValueError):
+            self.handleError(record)
+
+    def write(self, d: dict[str, Any]) -> None:
+        self._f.write(json.dumps(d, ensure_ascii=False, default=str) + "\n")
+
+    def write_many(self, records: list[dict[str, Any]]) -> None:
+        """Records forwarded from other processes (already filtered and formatted there)."""
+        for d in records:
+            self.write(d)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._f.close()
+        super().close()
+
+
+class LogBuffer(logging.Handler):
+    """Keeps records (as dicts) in memory until `drain()`; bounded, counting what it had to drop."""
+
+    def __init__(self, limit: int = 20_000, extra_components: set[str] | None = None):
+        super().__init__(logging.DEBUG)
+        self.limit = limit
+        self.records: list[dict[str, Any]] = []
+        self.dropped = 0
+        self.addFilter(_OursOrWarnings(extra_components))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) >= self.limit:
+            self.dropped += 1
+            return
+        self.records.append(as_dict(record))
+
+    def drain(self) -> list[dict[str, Any]]:
+        out, self.records = self.records, []
+        if self.dropped:
+            out.append({"level": "WARNING", "component": "factory.logs",
+                        "message": f"{self.dropped} log records dropped (buffer full)"})
+            self.dropped = 0
+        return out
+
+
+def install(handler: logging.Handler, level: int = logging.INFO) -> None:
+    """Attach to the root logger and let `level` through to the handlers (their filters decide)."""
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
+
+
+def uninstall(handler: logging.Handler) -> None:
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+@contextlib.contextmanager
+def run_log(path: Path, extra_components: set[str] | None = None) -> Iterator[JsonLinesHandler]:
+    handler = JsonLinesHandler(path, extra_components)
+    install(handler)
+    try:
+        yield handler
+    finally:
+        uninstall(handler)
+
+
+def setup_cli(verbose: int, quiet: bool) -> None:
+    """The console handler: warnings by default (the progress bar and tables say the rest)."""
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    handler = RichHandler(console=Console(stderr=True), level=level, show_path=False, rich_tracebacks=False)
+    handler.addFilter(_OursOrWarnings())
+    install(handler, level)

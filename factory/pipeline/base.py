@@ -1,0 +1,112 @@
+"""The pipeline contract: a task source, a generator (teacher + environment), verifiers, an options
+model, a lifecycle for the resources it holds, and declarations of what the engine shows and counts.
+The engine names no pipeline and no pipeline's meta key; everything pipeline-specific is declared
+here by the subclass. docs/architecture.md ("Pipelines") has the whole contract and how to add one."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ValidationError
+
+from factory.config import RunConfig, describe_validation_error
+from factory.errors import UserError
+from factory.pipeline.view import PipelineView
+from factory.schema import Task, Trajectory
+from factory.teacher.base import Teacher
+from factory.verify.base import Verifier
+from tf_common import Strict
+
+
+class NoOptions(Strict):
+    pass
+
+
+class Pipeline(abc.ABC):
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    # What the engine shows and counts. Meta keys only; the engine treats them as opaque names.
+    stat_keys: ClassVar[tuple[str, ...]] = ()
+    """meta keys that stats, the run summary and the report break rows down by"""
+    summary_keys: ClassVar[tuple[str, ...] | None] = None
+    """the subset of `stat_keys` the run summary shows (None: all; a key with 100+ values buries it)"""
+    attempt_key: ClassVar[str | None] = None
+    """meta key that numbers independent attempts at one task; when set, stats report pass@1/pass@k"""
+    inspect_keys: ClassVar[tuple[str, ...]] = ()
+    """meta keys the inspector shows first in a row's header"""
+    highlight_tags: ClassVar[tuple[str, ...]] = ()
+    """`<tag>…</tag>` sections of assistant text that the inspector sets off, each in its own colour"""
+    id_meta_keys: ClassVar[tuple[str, ...]] = ()
+    """meta keys that tell apart rows with identical messages (e.g. a variant); part of the content id"""
+    card_keys: ClassVar[tuple[str, ...] | None] = None
+    """meta keys the exported dataset card counts rows by (None: `stat_keys`)"""
+
+    def __init__(self, cfg: RunConfig):
+        self.cfg = cfg
+        try:
+            self.options = self.Options.model_validate(cfg.pipeline_options)
+        except ValidationError as e:
+            msg = describe_validation_error(e, f"pipeline_options ({self.name})")
+            raise UserError(msg) from None
+
+    @classmethod
+    def option_defaults(cls) -> dict[str, Any]:
+        """The options a config that names none gets ({} when some option is required)."""
+        try:
+            return cls.Options().model_dump(mode="json")
+        except ValidationError:
+            return {}
+
+    @classmethod
+    def view(cls) -> PipelineView:
+        return PipelineView(
+            name=cls.name, description=cls.description, stat_keys=list(cls.stat_keys),
+            summary_keys=list(cls.stat_keys if cls.summary_keys is None else cls.summary_keys),
+            attempt_key=cls.attempt_key, inspect_keys=list(cls.inspect_keys),
+            highlight_tags=list(cls.highlight_tags),
+            card_keys=list(cls.stat_keys if cls.card_keys is None else cls.card_keys))
+
+    # -- work ---------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def tasks(self) -> list[Task]:
+        """All tasks of the run, deterministic for a given config (ids stable across reruns)."""
+
+    @abc.abstractmethod
+    async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
+        """Trajectories for one task. Malformed teacher output is recorded in
+        `meta['failure_reason']`; only a dead teacher may raise."""
+
+    @abc.abstractmethod
+    def verifiers(self) -> list[Verifier]:
+        """Pipeline-specific verifiers; the generic ones are added by the engine."""
+
+    def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
+        """After verification, before dedup: set outcomes, derive extra rows (e.g. variants of
+        accepted ones). Returns the input rows first, in order, then any derived rows."""
+        return verified
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def preflight(self) -> None:
+        """Check (and prepare, e.g. build an image) the environment in the driver before the teacher
+        starts, so a missing backend fails in seconds with one line instead of inside every worker.
+        Must not hold anything open afterwards: the workers open their own resources."""
+
+    def open(self) -> None:
+        """Acquire what `generate`/verifiers use (sandbox pools, helper processes, servers): called
+        once per worker before its first task."""
+
+    def close(self) -> None:
+        """Release everything `open` (or lazy use) acquired: called once when the worker ends,
+        after a failed run too. Must be safe to call twice."""
+
+    def __enter__(self) -> "Pipeline":
+        self.open()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
