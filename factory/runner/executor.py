@@ -72,8 +72,8 @@ class RayExecutor:
 
 _TMP_PREFIX, _OWNER = "tf-ray-", "owner.pid"
 # Actors' stdout/stderr reach the driver's console (log_to_driver): what a crashing worker prints is
-# seen. vLLM's periodic INFO statistics would drown it, so its own logging starts at WARNING.
-_ACTOR_ENV = {"VLLM_LOGGING_LEVEL": "WARNING"}
+# seen. vLLM's start-up warnings and periodic statistics would drown it, so its own logging shows errors only.
+_ACTOR_ENV = {"VLLM_LOGGING_LEVEL": "ERROR"}
 
 
 def reap_stale_temp_dirs() -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import math
 import random
 from pathlib import Path
@@ -21,11 +22,14 @@ from pipelines.math.catalogue import Ability, Catalogue, Selection, select
 from pipelines.math.problems import GENERATORS
 from sandboxes.config import SandboxConfig
 
+log = logging.getLogger(__name__)
+_REDRAWS = 20
+
 
 class Options(Selection):
     generated_problems: int = Field(24, ge=0, description="problems posed by generators, spread over the selection")
-    difficulty: list[int] = Field(default_factory=list, description="allowed difficulties 1-5 (empty: each "
-                                                                    "ability's own range)")
+    difficulty: list[int] | None = Field(None, description="allowed difficulties 1-5 (empty: each ability's own "
+                                         "range; unset: [1] with the embedded 135M teacher, else empty)")
     problems: str | None = Field(None, description=".jsonl/.parquet with question, answer, optional ability, "
                                                    "difficulty: your own problems, added to the generated ones")
     attempts: int = Field(2, ge=1, le=64, description="k attempts per problem (rejection sampling, pass@k)")
@@ -33,6 +37,8 @@ class Options(Selection):
     turn_max_tokens: int = Field(256, ge=32)
     note_max_chars: int = Field(200, ge=20, description="plan/reflection length cap when guided (tool "
                                                         "arguments: 1.5x)")
+    demonstration: bool = Field(True, description="a worked plan → tool → reflection → answer example in the "
+                                                  "system prompt (small teachers imitate it)")
     guided: bool = Field(True, description="structured output per turn keeps a small teacher in format; turn it "
                                            "off for a teacher that writes Hermes tool calls on its own")
     temperature: float = Field(0.8, ge=0.0, description="sampling temperature of the attempts")
@@ -93,6 +99,8 @@ def generated_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
     for k, w in weights.items():
         roots.setdefault(by_id[k].root, {})[k] = w
     per_root: list[list[Task]] = []
+    seen: set[str] = set()
+    short = 0
     for root, n in _allocate(opts.generated_problems, {r: sum(ws.values()) for r, ws in roots.items()}).items():
         rng = random.Random(derive_seed(run_seed, "math-plan", root))
         order: list[str] = []
@@ -102,9 +110,22 @@ def generated_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
             if not order:
                 order = _weighted_order(rng, roots[root])
             a = by_id[order.pop(0)]
-            d = rng.choice(_difficulties(a, opts.difficulty))
-            p = GENERATORS[a.id](random.Random(derive_seed(run_seed, "problem", a.id, d, slot)), d)
-            tasks.append(_task(run_seed, a, cat, p.question, p.answer, d, p.form, "generator"))
+            d = rng.choice(_difficulties(a, opts.difficulty or []))
+            # A small problem space can repeat a problem: draw again (a few times) rather than pose it twice.
+            for retry in range(_REDRAWS):
+                labels = ("problem", a.id, d, slot) + ((retry,) if retry else ())
+                p = GENERATORS[a.id](random.Random(derive_seed(run_seed, *labels)), d)
+                t = _task(run_seed, a, cat, p.question, p.answer, d, p.form, "generator")
+                if t.id not in seen:
+                    seen.add(t.id)
+                    tasks.append(t)
+                    break
+            else:
+                short += 1
+    if short:
+        log.warning("math: %d of the %d generated problems asked for could not be made distinct (the selected "
+                    "abilities and difficulties pose fewer); running %d", short, opts.generated_problems,
+                    opts.generated_problems - short)
     # Interleaved by root, so that `--limit N` still covers every root.
     return [t for group in itertools.zip_longest(*per_root) for t in group if t is not None]
 
@@ -143,10 +164,15 @@ def user_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
 def load_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
     seen: set[str] = set()
     out = []
+    repeated = 0
     for t in generated_tasks(opts, cat, run_seed) + user_tasks(opts, cat, run_seed):
-        if t.id not in seen:  # a generator can pose the same small problem twice
-            seen.add(t.id)
-            out.append(t)
+        if t.id in seen:
+            repeated += 1
+            continue
+        seen.add(t.id)
+        out.append(t)
+    if repeated:
+        log.warning("math: %d problem(s) of pipeline_options.problems repeat another problem and run once", repeated)
     if not out:
         raise UserError("math: no problems: the selection has only user_file abilities and "
                         "pipeline_options.problems is not set (or generated_problems is 0)")

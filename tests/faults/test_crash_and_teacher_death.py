@@ -119,6 +119,8 @@ def test_teacher_dying_fails_loudly_and_rerun_finishes(tmp_path):
         out, err = proc.communicate(timeout=180)
         assert proc.returncode == 3, err
         assert "teacher stopped answering" in err and "rerun the same command" in err
+        error_line = next(line for line in err.splitlines() if line.startswith("error:"))
+        assert "rerun the same command" in error_line and "ray::" not in error_line  # one line, no remote traceback
         run_dir = tmp_path / "runs" / "faults"
         done = check_accounting(run_dir, complete=False)
         assert 0 < done < N_TASKS

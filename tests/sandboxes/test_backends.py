@@ -1,7 +1,6 @@
 """Each test runs against both backends (Docker and bubblewrap)."""
 
 import socket
-import subprocess
 import threading
 import time
 

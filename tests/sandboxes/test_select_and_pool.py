@@ -25,7 +25,7 @@ def test_auto_falls_back_to_bwrap_then_says_how_to_install(monkeypatch):
     with pytest.raises(SandboxError, match="no Docker engine answers"):
         Backend(SandboxConfig(backend="docker"))
     monkeypatch.setattr(bwrap_backend, "available", lambda: False)
-    with pytest.raises(SandboxError, match="apt-get install docker.io.*apt-get install bubblewrap"):
+    with pytest.raises(SandboxError, match="apt-get install bubblewrap mmdebstrap.*apt-get install docker.io mmdebstrap"):
         Backend(SandboxConfig())
 
 

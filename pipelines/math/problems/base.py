@@ -29,6 +29,13 @@ class Generator:
     ability: str
     fn: Generate
     check: Check | None = None
+    # Distinct problems its smallest difficulty level can pose, when under 50: easy levels use small
+    # numbers (a regular 5- to 8-gon, a circle of radius 1 to 10), which bounds how many there are.
+    max_distinct: int | None = None
+
+    def most(self) -> int:
+        """How many distinct problems one difficulty level can pose (tests hold generators to it)."""
+        return self.max_distinct or 50
 
     def __call__(self, rng: random.Random, difficulty: int) -> Problem:
         return self.fn(rng, difficulty)
@@ -40,11 +47,13 @@ class Registry:
     def __init__(self) -> None:
         self.generators: dict[str, Generator] = {}
 
-    def add(self, ability: str, check: Check | None = None) -> Callable[[Generate], Generate]:
+    def add(self, ability: str, check: Check | None = None,
+            max_distinct: int | None = None) -> Callable[[Generate], Generate]:
+        """`max_distinct`: declare it when a level cannot pose 50 distinct problems (a small space)."""
         def deco(fn: Generate) -> Generate:
             if ability in self.generators:
                 raise ValueError(f"two generators for ability {ability}")
-            self.generators[ability] = Generator(ability, fn, check)
+            self.generators[ability] = Generator(ability, fn, check, max_distinct)
             return fn
         return deco
 

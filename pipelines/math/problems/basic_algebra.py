@@ -32,7 +32,7 @@ def _formula_check(p: Problem) -> bool:
     return sp.simplify(eq.lhs.subs(var, value(p)) - eq.rhs.subs(var, value(p))) == 0
 
 
-@reg.add("basic.transform.solve_formula_for_variable", check=_formula_check)
+@reg.add("basic.transform.solve_formula_for_variable", max_distinct=7, check=_formula_check)
 def solve_formula(rng: random.Random, d: int) -> Problem:
     shown, eq_src, names = rng.choice(_FORMULAS[: scale(d, 3, 4, 6, 7, 8)])
     eq = sym(eq_src)

@@ -43,7 +43,7 @@ def prime_factorization(rng: random.Random, d: int) -> Problem:
     return Problem(f"What is the sum of the distinct prime factors of {n}?", tex(sum(sp.primefactors(n))), {"n": n})
 
 
-@reg.add("basic.numbers.divisor_count",
+@reg.add("basic.numbers.divisor_count", max_distinct=49,
          check=lambda p: value(p) == sum(1 for k in range(1, p.params["n"] + 1) if p.params["n"] % k == 0))
 def divisor_count(rng: random.Random, d: int) -> Problem:
     n = rng.randint(12, scale(d, 60, 200, 1000, 5000, 20000))
@@ -62,7 +62,7 @@ def base_conversion(rng: random.Random, d: int) -> Problem:
                    "".join(reversed(digits)), {"n": n, "b": b})
 
 
-@reg.add("basic.numbers.digit_sum", check=lambda p: value(p) == sum(map(int, str(p.params["n"]))))
+@reg.add("basic.numbers.digit_sum", max_distinct=32, check=lambda p: value(p) == sum(map(int, str(p.params["n"]))))
 def digit_sum(rng: random.Random, d: int) -> Problem:
     a, e = rng.randint(2, 9), rng.randint(3, scale(d, 6, 10, 15, 20, 30))
     n = a**e
@@ -95,7 +95,7 @@ def rectangle(rng: random.Random, d: int) -> Problem:
                    tex(w), {"area": area, "perimeter": per})
 
 
-@reg.add("basic.geometry.circle", check=lambda p: sp.simplify(value(p) - sp.pi * (p.params["c"] / (2 * sp.pi)) ** 2) == 0)
+@reg.add("basic.geometry.circle", max_distinct=10, check=lambda p: sp.simplify(value(p) - sp.pi * (p.params["c"] / (2 * sp.pi)) ** 2) == 0)
 def circle(rng: random.Random, d: int) -> Problem:
     r = rng.randint(1, scale(d, 10, 20, 40, 80, 200))
     return Problem(f"A circle has circumference {2 * r}\\pi. What is its area? Give an exact answer in terms of \\pi.",
@@ -117,7 +117,7 @@ def triangle_angles(rng: random.Random, d: int) -> Problem:
                    tex(180 - a - b), {"a": a, "b": b})
 
 
-@reg.add("basic.geometry.polygon_angles", check=lambda p: value(p) * p.params["n"] == (p.params["n"] - 2) * 180)
+@reg.add("basic.geometry.polygon_angles", max_distinct=4, check=lambda p: value(p) * p.params["n"] == (p.params["n"] - 2) * 180)
 def polygon_angles(rng: random.Random, d: int) -> Problem:
     n = rng.randint(5, scale(d, 8, 12, 20, 36, 60))
     return Problem(f"What is the measure, in degrees, of each interior angle of a regular {n}-gon?",
@@ -152,7 +152,7 @@ def rounding(rng: random.Random, d: int) -> Problem:
                    "(round half up).", f"{float(rounded):.{places}f}", {"v": num, "places": places})
 
 
-@reg.add("basic.measurement.unit_conversion",
+@reg.add("basic.measurement.unit_conversion", max_distinct=20,
          check=lambda p: value(p) * 3600 == p.params["kmh"] * 1000)
 def unit_conversion(rng: random.Random, d: int) -> Problem:
     kmh = rng.randint(1, scale(d, 20, 60, 120, 300, 1000)) * (18 if d < 3 else 1)

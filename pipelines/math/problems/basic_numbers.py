@@ -24,7 +24,7 @@ def interval_notation(rng: random.Random, d: int) -> Problem:
                    tex(sp.Interval.Lopen(a, b)), {"a": a, "b": b})
 
 
-@reg.add("basic.symbols.sigma_notation",
+@reg.add("basic.symbols.sigma_notation", max_distinct=40,
          check=lambda p: value(p) == p.params["n"] * (p.params["n"] + 1) * (2 * p.params["n"] + 1) // 6
          + p.params["c"] * p.params["n"])
 def sigma_notation(rng: random.Random, d: int) -> Problem:
@@ -35,7 +35,7 @@ def sigma_notation(rng: random.Random, d: int) -> Problem:
                    {"n": n, "c": c})
 
 
-@reg.add("basic.symbols.factorial_notation",
+@reg.add("basic.symbols.factorial_notation", max_distinct=18,
          check=lambda p: value(p) == math.prod(range(p.params["k"] + 1, p.params["n"] + 1)))
 def factorial_notation(rng: random.Random, d: int) -> Problem:
     n = rng.randint(4, scale(d, 7, 9, 12, 15, 20))
@@ -134,7 +134,7 @@ def order_of_operations(rng: random.Random, d: int) -> Problem:
                    {"shown": expr})
 
 
-@reg.add("basic.compute.simplify_radical", check=lambda p: sp.expand(value(p) ** 2) == p.params["n"])
+@reg.add("basic.compute.simplify_radical", max_distinct=40, check=lambda p: sp.expand(value(p) ** 2) == p.params["n"])
 def simplify_radical(rng: random.Random, d: int) -> Problem:
     k = rng.randint(2, scale(d, 5, 8, 12, 20, 30))
     m = rng.choice([2, 3, 5, 6, 7, 10, 11, 13, 14, 15])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import ROUND_HALF_UP, Decimal
 
 import sympy as sp
 
@@ -37,7 +38,7 @@ def find_wrong_step(rng: random.Random, d: int) -> Problem:
                    tex(bad + 1), {"shown": shown_vals, "true": true_vals})
 
 
-@reg.add("meta.errors.correct_the_derivative",
+@reg.add("meta.errors.correct_the_derivative", max_distinct=20,
          check=lambda p: sp.simplify(value(p) - sp.diff(sym(p.params["f"]), X)) == 0)
 def correct_the_derivative(rng: random.Random, d: int) -> Problem:
     a, n = nonzero(rng, -5, 5), rng.randint(2, scale(d, 3, 4, 5, 6, 7))
@@ -118,7 +119,10 @@ def expansion_error(rng: random.Random, d: int) -> Problem:
 @reg.add("meta.verification.check_antiderivative",
          check=lambda p: sp.simplify(sp.diff(sym(p.params["F"]), X) - sym(p.params["f"]) - value(p)) == 0)
 def check_antiderivative(rng: random.Random, d: int) -> Problem:
-    f = sum(rng.randint(-6, 6) * X**i for i in range(scale(d, 2, 3, 3, 4, 5)))
+    top = scale(d, 2, 3, 3, 4, 5) - 1
+    # The leading coefficient is never 0, so f is never the zero polynomial (whose antiderivative
+    # has no degree to slip a coefficient at).
+    f = sum(rng.randint(-6, 6) * X**i for i in range(top)) + nonzero(rng, -6, 6) * X**top
     F = sp.integrate(f, X)
     if rng.random() < 0.6:  # a slip in one coefficient
         k = rng.randint(1, sp.degree(F, X))
@@ -146,13 +150,27 @@ def nearest_integer_root(rng: random.Random, d: int) -> Problem:
     return Problem(f"Without a calculator, which integer is closest to \\sqrt{{{n}}}?", tex(nearest), {"n": n})
 
 
-@reg.add("meta.estimation.leading_digit_estimate",
-         check=lambda p: value(p) == p.params["ra"] * p.params["rb"])
+def _one_sig_fig(v: int) -> int:
+    """Round half up to one significant figure, in integers (Python's round() is half-to-even)."""
+    unit = 10 ** (len(str(v)) - 1)
+    lead, rest = divmod(v, unit)
+    return (lead + (2 * rest >= unit)) * unit
+
+
+def _estimate_check(p: Problem) -> bool:
+    # Independently: decimal arithmetic with an explicit half-up rule, from the original factors.
+    def r(v: int) -> int:
+        q = Decimal(v).scaleb(-(len(str(v)) - 1)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return int(q.scaleb(len(str(v)) - 1))
+    return value(p) == r(p.params["a"]) * r(p.params["b"])
+
+
+@reg.add("meta.estimation.leading_digit_estimate", check=_estimate_check)
 def leading_digit_estimate(rng: random.Random, d: int) -> Problem:
     a, b = rng.randint(11, 10 ** scale(d, 2, 3, 3, 4, 5)), rng.randint(11, 10 ** scale(d, 2, 2, 3, 4, 5))
-    ra, rb = (int(float(f"{v:.1g}")) for v in (a, b))
-    return Problem(f"Estimate {a} \\times {b} by first rounding each factor to one significant figure. What is the "
-                   "estimate?", tex(ra * rb), {"ra": ra, "rb": rb})
+    return Problem(f"Estimate {a} \\times {b} by first rounding each factor to one significant figure (a 5 rounds "
+                   "up, e.g. 65 becomes 70). What is the estimate?", tex(_one_sig_fig(a) * _one_sig_fig(b)),
+                   {"a": a, "b": b})
 
 
 @reg.add("meta.strategy.decompose_and_count",

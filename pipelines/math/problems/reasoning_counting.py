@@ -16,7 +16,7 @@ from pipelines.math.problems.base import Problem, Registry, scale, tex, value
 reg = Registry()
 
 
-@reg.add("reasoning.combinatorics.permutations",
+@reg.add("reasoning.combinatorics.permutations", max_distinct=14,
          check=lambda p: value(p) == sum(1 for _ in itertools.permutations(range(p.params["n"]), p.params["k"])))
 def permutations(rng: random.Random, d: int) -> Problem:
     n = rng.randint(4, scale(d, 6, 7, 8, 9, 10))
@@ -25,7 +25,7 @@ def permutations(rng: random.Random, d: int) -> Problem:
                    "most one prize?", tex(math.perm(n, k)), {"n": n, "k": k})
 
 
-@reg.add("reasoning.combinatorics.combinations",
+@reg.add("reasoning.combinatorics.combinations", max_distinct=27,
          check=lambda p: value(p) == sum(1 for _ in itertools.combinations(range(p.params["n"]), p.params["k"])))
 def combinations(rng: random.Random, d: int) -> Problem:
     n = rng.randint(5, scale(d, 8, 10, 12, 14, 16))
@@ -33,20 +33,38 @@ def combinations(rng: random.Random, d: int) -> Problem:
     return Problem(f"How many committees of {k} can be chosen from {n} people?", tex(math.comb(n, k)), {"n": n, "k": k})
 
 
-@reg.add("reasoning.combinatorics.word_arrangements",
-         check=lambda p: value(p) == len(set(itertools.permutations(p.params["word"]))))
+def _arrangements_by_placing(word: str) -> int:
+    """Second method: place each letter's copies into the positions still free (a product of
+    binomials), instead of dividing factorials."""
+    free, total = len(word), 1
+    for c in Counter(word).values():
+        total *= math.comb(free, c)
+        free -= c
+    return total
+
+
+WORDS = ["LEVEL", "BANANA", "LETTER", "PEPPER", "COFFEE", "ASSESS", "BALLOON", "COMMITTEE", "BOOKKEEPER",
+         "MISSISSIPPI", "STATISTICS", "TENNESSEE", "REFERENCE", "DEFERRED", "SUCCESS", "PARALLEL", "MAMMAL",
+         "ALABAMA", "CANNON", "GOOGOL", "PEPPERMINT", "BASSOON", "COOKBOOK", "RACECAR", "REDIVIDER"]
+
+
+@reg.add("reasoning.combinatorics.word_arrangements", check=lambda p: value(p) == _arrangements_by_placing(p.params["word"]))
 def word_arrangements(rng: random.Random, d: int) -> Problem:
-    word = rng.choice(["LEVEL", "BANANA", "LETTER", "PEPPER", "COFFEE", "MISSISSIPPI", "STATISTICS", "ASSESS",
-                       "BOOKKEEPER"][: scale(d, 3, 5, 6, 7, 9)])
-    if len(word) > 9:
-        word = word[:8]
+    if rng.random() < 0.3:
+        word = rng.choice([w for w in WORDS if len(w) <= scale(d, 6, 7, 9, 10, 11)])
+        text = f"the letters of {word}"
+    else:  # a multiset of letters: many more distinct problems than a word list
+        n = rng.randint(4, scale(d, 6, 7, 9, 10, 12))
+        letters = "ABCDEFG"[: scale(d, 3, 4, 4, 5, 6)]
+        word = "".join(sorted(rng.choice(letters) for _ in range(n)))
+        text = f"the {n} letters {', '.join(word)} (letters of the same kind are identical)"
     total = math.factorial(len(word))
     for c in Counter(word).values():
         total //= math.factorial(c)
-    return Problem(f"How many distinct arrangements of the letters of {word} are there?", tex(total), {"word": word})
+    return Problem(f"How many distinct arrangements of {text} are there?", tex(total), {"word": word})
 
 
-@reg.add("reasoning.combinatorics.stars_and_bars",
+@reg.add("reasoning.combinatorics.stars_and_bars", max_distinct=14,
          check=lambda p: value(p) == sum(1 for t in itertools.product(range(p.params["n"] + 1), repeat=p.params["k"] - 1)
                                          if sum(t) <= p.params["n"]))
 def stars_and_bars(rng: random.Random, d: int) -> Problem:
@@ -55,13 +73,20 @@ def stars_and_bars(rng: random.Random, d: int) -> Problem:
                    tex(math.comb(n + k - 1, k - 1)), {"n": n, "k": k})
 
 
-@reg.add("reasoning.combinatorics.derangements",
+@reg.add("reasoning.combinatorics.derangements", max_distinct=9,
          check=lambda p: value(p) == sum(1 for s in itertools.permutations(range(p.params["n"]))
-                                         if all(s[i] != i for i in range(p.params["n"]))))
+                                         if sum(s[i] == i for i in range(p.params["n"])) == p.params["fixed"]))
 def derangements(rng: random.Random, d: int) -> Problem:
     n = rng.randint(3, scale(d, 4, 5, 6, 7, 8))
-    return Problem(f"{n} letters are put into {n} addressed envelopes at random, one per envelope. In how many ways "
-                   "can this be done so that no letter is in its own envelope?", tex(sp.subfactorial(n)), {"n": n})
+    fixed = 0 if rng.random() < 0.5 else rng.randint(1, n - 2)
+    ways = math.comb(n, fixed) * sp.subfactorial(n - fixed)
+    if fixed == 0:
+        return Problem(f"{n} letters are put into {n} addressed envelopes at random, one per envelope. In how many "
+                       "ways can this be done so that no letter is in its own envelope?", tex(ways),
+                       {"n": n, "fixed": 0})
+    return Problem(f"{n} letters are put into {n} addressed envelopes, one per envelope. In how many ways can this be "
+                   f"done so that exactly {fixed} letter{'s are' if fixed > 1 else ' is'} in {'their' if fixed > 1 else 'its'} "
+                   "own envelope?", tex(ways), {"n": n, "fixed": fixed})
 
 
 def _paths(w: int, h: int, blocked: tuple[int, int] | None) -> int:
@@ -74,7 +99,7 @@ def _paths(w: int, h: int, blocked: tuple[int, int] | None) -> int:
     return grid[w][h]
 
 
-@reg.add("reasoning.combinatorics.lattice_paths",
+@reg.add("reasoning.combinatorics.lattice_paths", max_distinct=25,
          check=lambda p: value(p) == _paths(p.params["w"], p.params["h"], p.params["blocked"]))
 def lattice_paths(rng: random.Random, d: int) -> Problem:
     w, h = rng.randint(2, scale(d, 4, 6, 8, 10, 12)), rng.randint(2, scale(d, 4, 6, 8, 10, 12))
@@ -87,7 +112,7 @@ def lattice_paths(rng: random.Random, d: int) -> Problem:
                    tex(math.comb(w + h, w)), {"w": w, "h": h, "blocked": None})
 
 
-@reg.add("reasoning.probability.dice_sum",
+@reg.add("reasoning.probability.dice_sum", max_distinct=11,
          check=lambda p: value(p) == sp.Rational(sum(1 for r in itertools.product(range(1, 7), repeat=p.params["n"])
                                                      if sum(r) == p.params["s"]), 6 ** p.params["n"]))
 def dice_sum(rng: random.Random, d: int) -> Problem:
@@ -99,7 +124,7 @@ def dice_sum(rng: random.Random, d: int) -> Problem:
                    tex(sp.Rational(ways, 6**n)), {"n": n, "s": s})
 
 
-@reg.add("reasoning.probability.without_replacement",
+@reg.add("reasoning.probability.without_replacement", max_distinct=25,
          check=lambda p: value(p) == _draw_brute(p.params["red"], p.params["blue"], p.params["k"]))
 def without_replacement(rng: random.Random, d: int) -> Problem:
     red, blue = rng.randint(2, scale(d, 5, 6, 8, 9, 10)), rng.randint(2, scale(d, 5, 6, 8, 9, 10))
@@ -115,7 +140,7 @@ def _draw_brute(red: int, blue: int, k: int) -> sp.Rational:
     return sp.Rational(sum(all(balls[i] == "r" for i in c) for c in draws), len(draws))
 
 
-@reg.add("reasoning.probability.binomial",
+@reg.add("reasoning.probability.binomial", max_distinct=30,
          check=lambda p: value(p) == sum(Fraction(1, 2**p.params["n"]) for r in itertools.product((0, 1), repeat=p.params["n"])
                                          if sum(r) == p.params["k"]))
 def binomial(rng: random.Random, d: int) -> Problem:
@@ -134,7 +159,7 @@ def expected_value(rng: random.Random, d: int) -> Problem:
                    tex(sp.Rational(sum(payout), 6)), {"payout": payout})
 
 
-@reg.add("reasoning.probability.bayes",
+@reg.add("reasoning.probability.bayes", max_distinct=40,
          check=lambda p: value(p) == _bayes_counts(p.params["prev"], p.params["sens"], p.params["fpr"]))
 def bayes(rng: random.Random, d: int) -> Problem:
     prev = rng.choice([1, 2, 5, 10, 20][: scale(d, 5, 5, 4, 3, 2)])
@@ -154,12 +179,16 @@ def _bayes_counts(prev: int, sens: int, fpr: int) -> sp.Rational:
 
 
 @reg.add("reasoning.probability.complement",
-         check=lambda p: value(p) == sp.Rational(sum(1 for r in itertools.product(range(6), repeat=p.params["n"]) if 0 in r),
-                                                 6 ** p.params["n"]))
+         check=lambda p: value(p) == sp.Rational(
+             sum(1 for r in itertools.product(range(1, p.params["faces"] + 1), repeat=p.params["n"]) if p.params["face"] in r),
+             p.params["faces"] ** p.params["n"]))
 def complement(rng: random.Random, d: int) -> Problem:
-    n = rng.randint(2, scale(d, 3, 4, 5, 6, 7))
-    return Problem(f"A fair die is rolled {n} times. What is the probability of at least one six?",
-                   tex(1 - sp.Rational(5, 6) ** n), {"n": n})
+    faces = rng.choice([4, 6, 8, 10, 12])
+    n = rng.randint(2, min(scale(d, 3, 4, 5, 6, 7), 5 if faces > 6 else 7))  # the check enumerates faces^n rolls
+    face = rng.randint(1, faces)
+    return Problem(f"A fair {faces}-sided die (faces 1 to {faces}) is rolled {n} times. What is the probability of "
+                   f"rolling at least one {face}?", tex(1 - sp.Rational(faces - 1, faces) ** n),
+                   {"n": n, "faces": faces, "face": face})
 
 
 @reg.add("reasoning.sequences.arithmetic",
@@ -196,7 +225,7 @@ def recurrence(rng: random.Random, d: int) -> Problem:
                    f"Find a_{{{n}}}.", tex(seq[n]), {"p": p, "q": q, "n": n, "a0": a0, "a1": a1})
 
 
-@reg.add("reasoning.sequences.telescoping",
+@reg.add("reasoning.sequences.telescoping", max_distinct=26,
          check=lambda p: value(p) == sum(Fraction(1, k * (k + p.params["gap"])) for k in range(1, p.params["n"] + 1)))
 def telescoping(rng: random.Random, d: int) -> Problem:
     n, gap = rng.randint(5, scale(d, 10, 30, 100, 500, 2000)), scale(d, 1, 1, 1, 2, 2)

@@ -143,8 +143,18 @@ def ordering_puzzle(rng: random.Random, d: int) -> Problem:
                    tex(len(order) - 1 - order.index(who)))
 
 
-@reg.add("reasoning.logic.pigeonhole",
-         check=lambda p: value(p) == p.params["colours"] * (p.params["k"] - 1) + 1)
+def _adversary_draws(colours: int, k: int) -> int:
+    """Second method: an adversary hands out socks so as to delay k of a colour as long as it can
+    (always the colour with the fewest so far); count the draws until it must give in."""
+    counts = [0] * colours
+    draws = 0
+    while max(counts) < k:
+        counts[counts.index(min(counts))] += 1
+        draws += 1
+    return draws
+
+
+@reg.add("reasoning.logic.pigeonhole", max_distinct=15, check=lambda p: value(p) == _adversary_draws(p.params["colours"], p.params["k"]))
 def pigeonhole(rng: random.Random, d: int) -> Problem:
     colours, k = rng.randint(2, scale(d, 4, 6, 9, 12, 20)), rng.randint(2, scale(d, 3, 4, 6, 8, 12))
     return Problem(f"A drawer holds socks of {colours} colours, many of each. How many socks must be drawn, without "

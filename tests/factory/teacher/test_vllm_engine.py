@@ -67,7 +67,7 @@ def test_agentic_cot_with_the_real_model(embedded_teacher, make_cfg):
     for r in rows:
         assert r["teacher"]["backend"] == "embedded"
         assert r["reject_reason"] is None or r["reject_reason"].split(":")[0] in {
-            "generation", "length", "repetition", "phases", "answer", "concise", "duplicate_of"}
+            "generation", "length", "repetition", "phases", "answer", "concise", "faithful", "duplicate_of"}
 
 
 def test_math_with_the_real_model_and_sandbox(embedded_teacher, make_cfg):

@@ -33,7 +33,7 @@ def test_generator(aid):
             assert (p.question, p.answer, p.form) == (again.question, again.answer, again.form), "not deterministic"
             assert p.question.strip() and p.answer.strip()
             value(p)  # parses with math-verify, or raises
-            if seed < 2:  # the gold answer, boxed, passes the pipeline's own check (its form rules too)
+            if seed == 0:  # the gold answer, boxed, passes the pipeline's own check (its form rules too)
                 t = traj(f"\\boxed{{{p.answer}}}", answer=p.answer, form=p.form or forms.infer(p.question, p.answer))
                 t.messages[1].content = p.question  # the form rules read the question (restating it is no answer)
                 v = ANSWER.verify(t)

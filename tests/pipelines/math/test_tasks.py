@@ -66,3 +66,20 @@ def test_user_problem_errors(tmp_path, row, msg):
 def test_only_user_file_abilities_without_a_file():
     with pytest.raises(UserError, match="pipeline_options.problems is not set"):
         load_tasks(Options(abilities=["meta.strategy.choose_method"]), CAT, 0)
+
+
+def test_a_request_is_met_with_distinct_problems_or_the_shortfall_is_said(caplog):
+    # polygon_angles at difficulty 1 has 4 distinct problems (a regular 5- to 8-gon)
+    opts = Options(abilities=["basic.geometry.polygon_angles"], difficulty=[1], generated_problems=4)
+    tasks = load_tasks(opts, CAT, 0)
+    assert len(tasks) == 4 and len({t.payload["question"] for t in tasks}) == 4  # redrawn, not repeated
+    with caplog.at_level("WARNING", logger="pipelines.math.tasks"):
+        tasks = load_tasks(opts.model_copy(update={"generated_problems": 9}), CAT, 0)
+    assert len(tasks) == 4
+    assert "5 of the 9 generated problems asked for could not be made distinct" in caplog.text
+
+
+def test_every_problem_carries_its_answer_form():
+    tasks = load_tasks(Options(generated_problems=60), CAT, 3)
+    assert all(t.payload["form"] for t in tasks)
+    assert {t.payload["form"] for t in tasks} >= {"integer", "rational"}
