@@ -84,8 +84,7 @@ def _form_of(gold: str) -> str:
     if isinstance(v, sp.Rational):
         return "rational"
     if isinstance(v, sp.Float):
-        s = clean(gold)
-        return f"decimal:{len(s.split('.')[1])}" if "." in s else "decimal"
+        return "rational"  # a ground truth written as a decimal is an exact value; "round to k places" is asked in words
     if getattr(v, "is_number", False):
         return "exact"
     return "expression"
@@ -122,7 +121,7 @@ def check(pred: str, gold: str, form: str | None, question: str = "") -> str:
         return "wrong_decimal_places" if places and got != int(places) else ""
     if re.search(r"\d\.\d", s) and not re.search(r"\d\.\d", clean(gold)):
         return "inexact_decimal"  # an approximation where the exact value is asked
-    why = _fractions_reduced(s) or _evaluated(s)
+    why = _fractions_reduced(s) or _evaluated(s, radicals=form in ("simplified", "factored", "expanded"))
     if why or form in ("exact", "set", "interval", "expression"):
         return why
     return {"expanded": _expanded, "factored": _factored, "simplified": _simplified}.get(form, lambda _: "")(s)
@@ -136,7 +135,7 @@ def restates(pred: str, gold: str, question: str) -> bool:
     p, q, g = _compact(pred), _compact(question), _compact(gold)
     if len(p) < 3 or _INT.match(p) or _DEC.match(p) or re.fullmatch(r"[+-]?[a-zA-Z]", p) or p == g:
         return False
-    return p in q and (g not in q or _evaluated(clean(pred)) != "")
+    return p in q and (g not in q or _evaluated(clean(pred), radicals=True) != "")
 
 
 def _rational(s: str, gold: str) -> str:
@@ -164,8 +163,9 @@ def _fractions_reduced(s: str) -> str:
     return ""
 
 
-def _evaluated(s: str) -> str:
-    """Reasons a written expression is not in final form: arithmetic left to do."""
+def _evaluated(s: str, radicals: bool = False) -> str:
+    """Reasons a written expression is not in final form: arithmetic left to do (and, where a
+    simplified form is asked, a radical with a square factor left in)."""
     try:
         u = _tree(s)
     except (ValueError, TypeError, SyntaxError, AttributeError):
@@ -180,7 +180,7 @@ def _evaluated(s: str) -> str:
             if exp == 1 or (base.is_Integer and exp.is_Integer and exp != -1) or (base.is_Rational and exp.is_Integer and
                                                                                  not base.is_Integer and exp != -1):
                 return "unevaluated"
-            if base.is_Integer and exp.is_Rational and not exp.is_Integer and _has_power_factor(int(base), exp.q):
+            if radicals and base.is_Integer and exp.is_Rational and not exp.is_Integer and _has_power_factor(int(base), exp.q):
                 return "radical_not_simplified"
         if isinstance(node, (sp.Add, sp.Mul)):
             args = node.args

@@ -42,10 +42,6 @@ class MathPipeline(Pipeline):
 
     def __init__(self, cfg: Any):
         super().__init__(cfg)
-        if self.options.difficulty is None:
-            # The embedded 135M teacher solves almost nothing above the easiest level; a default run should
-            # show a user accepted rows. Any other teacher gets each ability's whole range.
-            self.options.difficulty = [1] if cfg.teacher.backend == "embedded" else []
         self.catalogue = shipped_catalogue()
         self._pool: SandboxPool | None = None
         self._pool_lock = threading.Lock()  # attempts ask for the pool from several threads at once
@@ -85,7 +81,7 @@ class MathPipeline(Pipeline):
         o, p = self.options, task.payload
         module = self.catalogue.modules[p["module"]]
         toolbox = SandboxedTools(await asyncio.to_thread(self.pool), o.tool_timeout_s).toolbox(module.tools)
-        msgs = [Message(role="system", content=system_prompt(module.focus, toolbox.schemas(), o.demonstration)),
+        msgs = [Message(role="system", content=system_prompt(module.focus, toolbox.schemas())),
                 Message(role="user", content=p["question"])]
         sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
                                                                 "temperature": o.temperature})
@@ -93,7 +89,7 @@ class MathPipeline(Pipeline):
                               seed=derive_seed(task.seed, "attempt", attempt),
                               limits=LoopLimits(max_turns=o.max_turns, max_completion_tokens=o.max_turns * o.turn_max_tokens),
                               affinity=f"{task.id}/{attempt}",
-                              guide=MathGuide(module.tools, o.note_max_chars, p.get("form")) if o.guided else None)
+                              guide=MathGuide(module.tools, o.note_max_chars) if o.guided else None)
         meta: dict[str, Any] = {k: p.get(k) for k in META_KEYS}
         meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts, "stop_reason": res.stop_reason,
                      "tool_calls": res.tool_calls, "tool_errors": res.tool_errors, "guided": o.guided})

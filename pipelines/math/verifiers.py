@@ -115,8 +115,8 @@ class StructureVerifier:
         checks = [("empty_plan", _substantial(plans)),
                   ("no_tool_call", any(m.tool_calls for m in t.messages if m.role == "assistant")),
                   ("no_valid_tool_result", bool(good_results)),
-                  ("tool_result_unused", any(good_results)),
                   ("empty_reflection", _substantial(reflections)),
+                  ("tool_result_unused", any(good_results)),
                   ("no_final_answer", last_boxed(_final_text(t)) is not None)]
         missing = [why for why, ok in checks if not ok]
         return Verdict(verifier=self.name, passed=not missing, score=1 - len(missing) / len(checks),

@@ -23,7 +23,7 @@ def _guided(req):
     attempt_wrong = req.affinity.endswith("/1")  # each attempt keeps its own affinity key
     assert req.structured is not None and req.structured.json_schema is not None
     if turn == 0:
-        call = ({"name": "python", "arguments": {"code": "while True:\n    pass"}} if "Loop" in q else
+        call = ({"name": "python", "arguments": {"code": "import time\nwhile True:\n    time.sleep(0.05)"}} if "Loop" in q else
                 {"name": "evaluate", "arguments": {"expression": "1/2 + 1/3" if "1/2" in q else "7*6"}})
         return json.dumps({"plan": "Compute it with a tool, then check the result.", "tool_call": call})
     seen = req.messages[-1]["content"]
@@ -50,7 +50,7 @@ def problems(tmp_path):
 
 
 def _opts(problems, **kw):
-    return {"problems": problems, "generated_problems": 0, "attempts": 2, "tool_timeout_s": 2.0,
+    return {"problems": problems, "generated_problems": 0, "attempts": 2, "tool_timeout_s": 4.0,
             "sandbox": {"backend": "bwrap"}, **kw}
 
 
@@ -75,7 +75,7 @@ def test_correct_wrong_and_timeout(make_cfg, problems):
         assert r["outcome"] == "failure" and r["reject_reason"] == "answer:wrong_answer"
     for r, meta in by_q["Loop forever, then answer 3."]:
         assert meta["tool_errors"] == ["tool_timeout"]
-        assert "ran longer than 2s" in next(m for m in r["messages"] if m["role"] == "tool")["content"]
+        assert "ran longer than 4s" in next(m for m in r["messages"] if m["role"] == "tool")["content"]
         assert r["outcome"] == "success" and r["reject_reason"] == "structure:no_valid_tool_result"
     p = out.stats["pass_at_k"]
     assert p["tasks"] == 3 and p["attempts"] == 6

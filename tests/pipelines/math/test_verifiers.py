@@ -11,9 +11,11 @@ from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCall
 def traj(final: str, answer: str = "1/2", form=None, tool_result="0.5", calls=None, plan=True, reflect=True):
     calls = calls if calls is not None else [ToolCall(id="c0", name="evaluate", arguments=json.dumps({"expression": "1/2"}))]
     msgs = [Message(role="system", content="s"), Message(role="user", content="q"),
-            Message(role="assistant", content="<plan>\ncompute it\n</plan>" if plan else "", tool_calls=calls)]
+            Message(role="assistant", content="<plan>\ncompute it with the tool\n</plan>" if plan else "",
+                    tool_calls=calls)]
     msgs += [Message(role="tool", content=tool_result, tool_call_id=c.id, name=c.name) for c in calls]
-    msgs.append(Message(role="assistant", content=("<reflection>\nok\n</reflection>\n" if reflect else "") + final))
+    note = f"<reflection>\nthe tool returned {tool_result} here\n</reflection>\n" if reflect else ""
+    msgs.append(Message(role="assistant", content=note + final))
     return Trajectory(pipeline="math", task_id="t", messages=msgs, meta={"answer": answer, "form": form})
 
 
@@ -57,10 +59,10 @@ def test_factored_form_required():
 
 def test_structure():
     assert StructureVerifier().verify(traj("\\boxed{1/2}")).passed
-    assert StructureVerifier().verify(traj("\\boxed{1/2}", plan=False)).reason == "no_plan"
+    assert StructureVerifier().verify(traj("\\boxed{1/2}", plan=False)).reason == "empty_plan"
     assert StructureVerifier().verify(traj("\\boxed{1/2}", calls=[])).reason == "no_tool_call"
     assert StructureVerifier().verify(traj("\\boxed{1/2}", tool_result="error: boom")).reason == "no_valid_tool_result"
-    assert StructureVerifier().verify(traj("\\boxed{1/2}", reflect=False)).reason == "no_reflection"
+    assert StructureVerifier().verify(traj("\\boxed{1/2}", reflect=False)).reason == "empty_reflection"
     assert StructureVerifier().verify(traj("no box")).reason == "no_final_answer"
 
 
