@@ -126,7 +126,7 @@ class Trajectory(_Strict):
         return self.reject_reason is None and self.outcome != "error"
 
     def text(self) -> str:
-        """All message text, in order: what dedup and repetition checks look at."""
+        """All message text, in order (the repetition check reads it; dedup compares `dedup_text`)."""
         parts = []
         for m in self.messages:
             parts.append(m.content)
