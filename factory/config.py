@@ -34,6 +34,9 @@ class TeacherConfig(Strict):
     cpu_kv_cache_gib: float = Field(2.0, gt=0.0, description="vllm on CPU: KV cache size")
     cpu_memory_utilization: float = Field(0.3, gt=0.0, le=1.0, description="vllm on CPU: share of a NUMA "
                                           "node's memory the engine may claim (several engines can share a box)")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="vllm weights/activations; auto: the model's own on GPU, on CPU float32 unless the "
+        "CPU computes bfloat16 natively (without AVX512-BF16/AMX, bfloat16 matmuls run ~50x slower)")
     enforce_eager: bool | None = Field(None, description="skip torch.compile; default: on for CPU (a small "
                                        "model gains little from it and its warm-up takes minutes)")
     request_timeout_s: float = Field(600.0, gt=0.0, description="deadline of one teacher call")

@@ -41,6 +41,9 @@ class Manifest(BaseModel):
     run_id: str
     pipeline: str
     config_sha256: str
+    # The row schema of its shards (factory.records.SCHEMA_VERSION); manifests written before the
+    # field existed hold version-1 shards.
+    schema_version: str = "1"
     # What the pipeline declared for stats/inspect/export (absent in runs made before it was recorded).
     view: PipelineView | None = None
     commits: list[Commit] = Field(default_factory=list)

@@ -11,9 +11,14 @@ import pyarrow as pa
 
 from factory.schema import Trajectory
 
-SCHEMA_VERSION = "1"
+# 2: tool calls in the OpenAI shape {id, type, function: {name, arguments}}, system prompts without
+#    the teacher's tools block. 1: flat {id, name, arguments}; still read (`from_row`), and
+#    `factory migrate` rewrites a version-1 run.
+SCHEMA_VERSION = "2"
+VERSION_KEY = b"trajectory_factory.schema_version"
 
-TOOL_CALL = pa.struct([("id", pa.string()), ("name", pa.string()), ("arguments", pa.string())])
+TOOL_CALL = pa.struct([("id", pa.string()), ("type", pa.string()),
+                       ("function", pa.struct([("name", pa.string()), ("arguments", pa.string())]))])
 MESSAGE = pa.struct([
     ("role", pa.string()), ("content", pa.string()), ("tool_calls", pa.list_(TOOL_CALL)),
     ("tool_call_id", pa.string()), ("name", pa.string()),
@@ -35,7 +40,19 @@ SCHEMA = pa.schema([
                          ("teacher_calls", pa.int64()), ("wall_seconds", pa.float64())])),
     ("teacher", pa.struct([("backend", pa.string()), ("model", pa.string()), ("sampling", pa.string())])),
     ("reject_reason", pa.string()),
-], metadata={b"trajectory_factory.schema_version": SCHEMA_VERSION.encode()})
+], metadata={VERSION_KEY: SCHEMA_VERSION.encode()})
+
+
+def schema_version(schema: pa.Schema) -> str:
+    """The version a shard was written with ("1" when it predates the marker's change)."""
+    return (schema.metadata or {}).get(VERSION_KEY, b"1").decode()
+
+
+def call_parts(call: dict[str, Any]) -> tuple[str, str, str]:
+    """(id, name, arguments) of a stored tool call of either schema version."""
+    fn = call.get("function") if isinstance(call.get("function"), dict) else call
+    args = fn.get("arguments")
+    return str(call.get("id") or ""), str(fn.get("name") or ""), args if isinstance(args, str) else json.dumps(args)
 
 
 def decode_meta(meta: Any) -> dict[str, Any]:
@@ -78,10 +95,22 @@ def from_record(row: dict[str, Any], pipeline: str) -> Trajectory:
     """A record from a user's file, where only `messages` is required: absent optional message
     fields may be null, meta may be an object or a JSON string. Raises KeyError/TypeError/ValueError
     (pydantic's ValidationError is a ValueError) for what is not a trajectory record."""
-    msgs = [{k: v for k, v in m.items() if v is not None} for m in row["messages"]]
+    msgs = [message_dict(m) for m in row["messages"]]
+    tools = row.get("tools")
+    if isinstance(tools, list):  # the `hf` export form: a list of schemas (objects, or JSON text in Arrow)
+        tools = json.dumps([json.loads(x) if isinstance(x, str) else x for x in tools], ensure_ascii=False)
     return Trajectory(pipeline=pipeline, task_id=str(row.get("task_id") or ""), messages=msgs,
-                      meta=decode_meta(row.get("meta")),
-                      tools=row["tools"] if isinstance(row.get("tools"), str) else "")
+                      meta=decode_meta(row.get("meta")), tools=tools if isinstance(tools, str) else "")
+
+
+def message_dict(m: dict[str, Any]) -> dict[str, Any]:
+    """A message of any of the forms we write or read: absent optional fields may be null, call
+    arguments a JSON string or (the `hf` export) an object."""
+    out = {k: v for k, v in m.items() if v is not None}
+    if out.get("tool_calls"):
+        out["tool_calls"] = [{"id": i, "function": {"name": n, "arguments": a}}
+                             for i, n, a in map(call_parts, out["tool_calls"])]
+    return out
 
 
 def row_for_display(row: dict[str, Any]) -> dict[str, Any]:

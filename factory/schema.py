@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["system", "user", "assistant", "tool"]
 Outcome = Literal["success", "failure", "negative", "error"]
@@ -17,10 +17,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ToolCall(_Strict):
-    id: str
+class FunctionCall(_Strict):
     name: str
     arguments: str = Field(description="JSON-encoded arguments, as in the OpenAI format")
+
+
+class ToolCall(_Strict):
+    """A call in the OpenAI shape `{id, type: "function", function: {name, arguments}}`. Schema
+    version 1 stored it flat (`{id, name, arguments}`); that form is still read."""
+
+    id: str
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_form(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "function" not in data and "name" in data:
+            rest = {k: v for k, v in data.items() if k not in ("name", "arguments")}
+            return {**rest, "function": {"name": data["name"], "arguments": data.get("arguments", "{}")}}
+        return data
+
+    @property
+    def name(self) -> str:
+        return self.function.name
+
+    @property
+    def arguments(self) -> str:
+        return self.function.arguments
 
 
 class Message(_Strict):
@@ -34,10 +58,7 @@ class Message(_Strict):
         """The dict a chat template expects (no empty optional keys)."""
         d: dict[str, Any] = {"role": self.role, "content": self.content}
         if self.tool_calls:
-            d["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                for c in self.tool_calls
-            ]
+            d["tool_calls"] = [c.model_dump() for c in self.tool_calls]
         if self.tool_call_id is not None:
             d["tool_call_id"] = self.tool_call_id
         if self.name is not None:

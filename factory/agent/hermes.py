@@ -64,8 +64,16 @@ def render_call(call: ToolCall) -> str:
                                          ensure_ascii=False) + "\n</tool_call>")
 
 
+# The name and version of what `to_teacher_messages` makes of a stored conversation. Rows keep the
+# portable conversation (no tools block in the system prompt, calls as structured `tool_calls`);
+# pipelines record this in meta so what the teacher saw can be rebuilt from `messages` + `tools`.
+TEACHER_FORMAT = "hermes-tools/1"
+
+
 def tools_system_prompt(preamble: str, tools: list[dict[str, Any]]) -> str:
     """The Hermes system prompt that offers `tools` (OpenAI function schemas)."""
+    if not tools:
+        return preamble
     listing = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
     return (f"{preamble}\n\nYou may call one or more functions to assist with the user query. "
             f"Function signatures are given within <tools></tools> XML tags:\n<tools>\n{listing}\n</tools>\n\n"
@@ -74,16 +82,42 @@ def tools_system_prompt(preamble: str, tools: list[dict[str, Any]]) -> str:
             "<args-json-object>}\n</tool_call>")
 
 
-def to_teacher_messages(messages: list[Message]) -> list[dict[str, Any]]:
-    """What the teacher is sent: tool calls inline in Hermes form and tool results wrapped in
-    <tool_response>, as user turns, so that any chat template (tool-aware or not) renders them."""
+_OFFER = "\n\nYou may call one or more functions to assist with the user query."
+
+
+def strip_tools_block(system: str, tools: list[dict[str, Any]]) -> str | None:
+    """The instructions of a system prompt that `tools_system_prompt` rendered for exactly `tools`
+    (as schema-version-1 rows stored it); None when `system` is not such a prompt."""
+    cut = system.find(_OFFER)
+    if cut < 0:
+        return None
+    preamble = system[:cut]
+    return preamble if tools and tools_system_prompt(preamble, tools) == system else None
+
+
+def to_teacher_messages(messages: list[Message], tools: list[dict[str, Any]] | None = None,
+                        aside: str = "") -> list[dict[str, Any]]:
+    """What the teacher is sent (format `TEACHER_FORMAT`): the system prompt plus `aside` (teacher-only
+    guidance such as a worked example, never stored in the row) and the tools offered as a Hermes
+    block, tool calls inline in Hermes form, tool results wrapped in <tool_response> as user turns,
+    so that any chat template (tool-aware or not) renders them."""
     out: list[dict[str, Any]] = []
-    for m in messages:
+    if (tools or aside) and (not messages or messages[0].role != "system"):
+        out.append({"role": "system", "content": tools_system_prompt(aside, tools or []).lstrip()})
+    for i, m in enumerate(messages):
+        if i == 0 and m.role == "system" and (tools or aside):
+            text = f"{m.content}\n\n{aside}" if aside else m.content
+            out.append({"role": "system", "content": tools_system_prompt(text, tools or [])})
+            continue
         if m.role == "assistant" and m.tool_calls:
             text = "\n".join([m.content, *(render_call(c) for c in m.tool_calls)]).strip()
             out.append({"role": "assistant", "content": text})
         elif m.role == "tool":
-            out.append({"role": "user", "content": f"<tool_response>\n{m.content}\n</tool_response>"})
+            block = f"<tool_response>\n{m.content}\n</tool_response>"
+            if i > 0 and messages[i - 1].role == "tool":  # results of one turn's calls share a user turn
+                out[-1]["content"] += "\n" + block
+            else:
+                out.append({"role": "user", "content": block})
         else:
             out.append({"role": m.role, "content": m.content})
     return out

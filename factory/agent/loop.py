@@ -46,13 +46,17 @@ class LoopResult:
 
 
 async def run_agent(teacher: Teacher, messages: list[Message], tools: ToolBox, sampling: SamplingConfig,
-                    seed: int, limits: LoopLimits, affinity: str, guide: TurnGuide | None = None) -> LoopResult:
+                    seed: int, limits: LoopLimits, affinity: str, guide: TurnGuide | None = None,
+                    aside: str = "") -> LoopResult:
+    """`messages`: the portable conversation so far (the system prompt holds instructions only); the
+    teacher is sent it with `aside` and the tools offered, in `hermes.TEACHER_FORMAT`."""
     msgs = list(messages)
+    offered = tools.schemas()
     usage = Usage()
     res = LoopResult(msgs, usage, "max_turns")
     for turn in range(limits.max_turns):
         structured = guide.structured(turn, turn == limits.max_turns - 1) if guide else None
-        req = ChatRequest(messages=hermes.to_teacher_messages(msgs), sampling=sampling,
+        req = ChatRequest(messages=hermes.to_teacher_messages(msgs, offered, aside), sampling=sampling,
                           seed=derive_seed(seed, "turn", turn), affinity=affinity, structured=structured)
         try:
             out = await teacher.chat(req)

@@ -12,6 +12,7 @@ from factory.cli import (
     dedup_cmd,
     export_cmd,
     inspect_cmd,
+    migrate_cmd,
     pipelines_cmd,
     report_cmd,
     review_cmd,
@@ -44,7 +45,9 @@ app.command("inspect")(inspect_cmd.inspect)
 app.command("review")(review_cmd.review)
 app.command("export")(export_cmd.export)
 app.command("report")(report_cmd.report)
+app.command("migrate")(migrate_cmd.migrate)
 app.command("setup-model")(setup_cmd.setup_model)
+app.command("setup-templates")(setup_cmd.setup_templates)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 
 

@@ -1,5 +1,5 @@
-"""`factory export RUN --to DIR`: a clean training set — accepted rows minus audit rejections
-(optionally only audit-approved), re-sharded, with a dataset card and a manifest."""
+"""`factory export RUN --to DIR [--format openai|hf|text]`: a clean training set — accepted rows minus
+audit rejections (optionally only audit-approved), re-sharded, with a dataset card and a manifest."""
 
 from __future__ import annotations
 
@@ -11,25 +11,39 @@ import pyarrow as pa
 import typer
 
 from factory.errors import UserError
+from factory.export import forms, templates
+from factory.export.card import card
 from factory.inspect import audit
 from factory.inspect.reader import open_run
-from factory.records import SCHEMA, decode_meta
+from factory.migrate import check_current
+from factory.records import SCHEMA, SCHEMA_VERSION
 from factory.shards.writer import write_shard
 
 
 def export(
     run: Path = typer.Argument(..., help="run directory"),
     to: Path = typer.Option(..., help="output directory (must be new or empty)"),
+    fmt: str = typer.Option("openai", "--format", help="openai (portable rows) | hf (arguments/tools as "
+                               "objects, for apply_chat_template and TRL) | text (rendered with --chat-template)"),
+    chat_template: str | None = typer.Option(None, help="text: 'embedded', a tokenizer folder, its "
+                                             "tokenizer_config.json, or a .jinja file"),
+    tokenizer: str | None = typer.Option(None, help="text with a .jinja template: tokenizer folder to count tokens"),
     approved_only: bool = typer.Option(False, help="only rows an auditor accepted"),
     exclude_rejected_by_audit: bool = typer.Option(True, help="drop rows an auditor rejected"),
     rows_per_shard: int = typer.Option(50_000, min=1, help="target rows per output shard"),
 ) -> None:
     """Write the approved training set as Parquet shards + README.md + manifest.json."""
+    if fmt not in forms.FORMATS:
+        raise UserError(f"--format {fmt}: expected one of {', '.join(forms.FORMATS)}")
+    if fmt == "text" and not chat_template:
+        raise UserError("--format text needs --chat-template (e.g. 'embedded', or a tokenizer folder)")
     r = open_run(run)
+    check_current(r.manifest, run)
     if r.broken:
         raise UserError(f"{r.broken[0][0]}: unreadable shard ({r.broken[0][1]}); refusing to export a partial set")
     if to.exists() and any(to.iterdir()):
         raise UserError(f"--to {to}: exists and is not empty; choose a new directory")
+    template = templates.load(chat_template, tokenizer) if fmt == "text" else None
     labels = audit.load(r.audit_path)
     cols = [f.name for f in SCHEMA]
     table = r.con().sql(f"SELECT {', '.join(cols)} FROM rows WHERE side = 'accepted' ORDER BY id").to_arrow_table()
@@ -40,71 +54,49 @@ def export(
         for i in ids
     ]
     table = table.filter(pa.array(keep, type=pa.bool_())).cast(SCHEMA)
+    manifest: dict = {"source_run": str(r.path.resolve()), "run_id": r.manifest.run_id, "format": fmt,
+                      "schema_version": SCHEMA_VERSION, "rows": table.num_rows,
+                      "dropped_by_audit": len(ids) - table.num_rows, "approved_only": approved_only}
+    out = table
+    if fmt == "hf":
+        out = forms.to_hf(table)
+    elif fmt == "text":
+        assert template is not None
+        out, manifest["tokens"] = _rendered(table, template)
+        manifest["chat_template"] = f"{template.name} (tools {template.tool_mode})"
     to.mkdir(parents=True, exist_ok=True)
     files = []
-    for n, start in enumerate(range(0, max(table.num_rows, 1), rows_per_shard)):
-        part = table.slice(start, rows_per_shard)
+    for n, start in enumerate(range(0, max(out.num_rows, 1), rows_per_shard)):
+        part = out.slice(start, rows_per_shard)
         if part.num_rows == 0 and n > 0:
             break
         w = write_shard(part, to, f"data/part-{n:05d}.parquet", row_group_rows=1000, compression="zstd")
         files.append({"path": w.path, "rows": w.rows, "bytes": w.bytes, "sha256": w.sha256})
     (to / "staging").rmdir()
-    dropped = len(ids) - table.num_rows
-    manifest = {"source_run": str(r.path.resolve()), "run_id": r.manifest.run_id, "rows": table.num_rows,
-                "dropped_by_audit": dropped, "approved_only": approved_only, "files": files}
+    manifest["files"] = files
     (to / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    (to / "README.md").write_text(_card(r, table, manifest, labels))
-    typer.echo(f"exported {table.num_rows} rows ({dropped} dropped by audit) to {to}/data/")
-
-
-def _card(r, table: pa.Table, manifest: dict, labels: dict) -> str:
-    metas = [decode_meta(m) for m in table.column("meta").to_pylist()]
-    by_pipeline = Counter(table.column("pipeline").to_pylist())
-    by_outcome = Counter(table.column("outcome").to_pylist())
-    card_keys = r.view.card_keys  # what the pipeline declared worth counting
-    keys: Counter[str] = Counter()
-    for m in metas:
-        for k in card_keys:
-            if k in m:
-                keys[f"{k}={m[k]}"] += 1
     config = (r.path / "config.yaml").read_text() if (r.path / "config.yaml").exists() else "(missing)"
-    a = audit.summary(labels)
+    (to / "README.md").write_text(card(run_id=r.manifest.run_id, manifest=manifest, table=table,
+                                       card_keys=r.view.card_keys, audit=audit.summary(labels), config=config,
+                                       template=template))
+    typer.echo(f"exported {table.num_rows} rows ({manifest['dropped_by_audit']} dropped by audit) as {fmt} "
+               f"to {to}/data/" + (f"; {manifest['tokens']['total']:,} tokens" if "tokens" in manifest else ""))
 
-    def table_md(c: Counter) -> str:
-        return "\n".join(f"| {k} | {v} |" for k, v in sorted(c.items())) or "| (none) | 0 |"
 
-    return f"""# Dataset: {r.manifest.run_id}
-
-Exported from `{manifest['source_run']}` by trajectory-factory: accepted rows
-{'approved by an auditor' if manifest['approved_only'] else 'minus those an auditor rejected'}.
-{manifest['rows']} rows in {len(manifest['files'])} Parquet shard(s) under `data/` (chat format in `messages`).
-
-```python
-import datasets
-ds = datasets.load_dataset("parquet", data_files="data/*.parquet", split="train")
-```
-
-## Counts
-
-| pipeline | rows |
-|---|---|
-{table_md(by_pipeline)}
-
-| outcome | rows |
-|---|---|
-{table_md(by_outcome)}
-
-| meta key | rows |
-|---|---|
-{table_md(keys) if card_keys else "| (the pipeline declares no card keys) | |"}
-
-## Audit
-
-{a['accept']} rows labelled accept, {a['reject']} reject, {a['skip']} skip
-(reviewers: {', '.join(a['reviewers']) or 'none'}); {manifest['dropped_by_audit']} accepted rows left out.
-
-## The config that produced it
-
-```yaml
-{config}```
-"""
+def _rendered(table: pa.Table, template: templates.ChatTemplate) -> tuple[pa.Table, dict]:
+    """One training string per row, with its token count; a row the template cannot render stops the
+    export with the row's id (a training set with holes is worse than none)."""
+    texts, counts, by_pipeline = [], [], Counter()
+    for row in table.select(["id", "pipeline", "messages", "tools"]).to_pylist():
+        try:
+            text = template.render(forms.chat_messages(row["messages"]), forms.tool_list(row["tools"]))
+        except Exception as e:  # noqa: BLE001 - jinja raises anything a template author wrote
+            raise UserError(f"row {row['id']}: the chat template {template.name} cannot render it "
+                            f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        texts.append(text)
+        counts.append(template.tokens(text))
+        by_pipeline[row["pipeline"]] += counts[-1]
+    out = pa.table({"id": table.column("id"), "pipeline": table.column("pipeline"), "task_id": table.column("task_id"),
+                    "text": pa.array(texts, pa.string()), "tokens": pa.array(counts, pa.int64()),
+                    "outcome": table.column("outcome"), "meta": table.column("meta")})
+    return out, {"total": sum(counts), "by_pipeline": dict(by_pipeline)}

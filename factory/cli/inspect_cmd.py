@@ -19,7 +19,7 @@ from factory.inspect import audit
 from factory.inspect.query import STRATUM_SQL, Filters, sample, select
 from factory.inspect.reader import open_run
 from factory.inspect.render import trajectory
-from factory.records import row_for_display
+from factory.records import call_parts, row_for_display
 from factory.stats import run_stats
 
 
@@ -119,7 +119,8 @@ def _plain(row) -> list[str]:
         out.append(f"## {m['role']}")
         out += (m["content"] or "").splitlines()
         for c in m.get("tool_calls") or []:
-            out.append(f"→ {c['name']} {c['arguments']}")
+            _, name, args = call_parts(c)
+            out.append(f"→ {name} {args}")
     out.append(f"## verdicts: {[(v['verifier'], v['passed']) for v in row['verdicts']]}")
     return out
 

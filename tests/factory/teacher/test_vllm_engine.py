@@ -83,7 +83,9 @@ def test_math_with_the_real_model_and_sandbox(embedded_teacher, make_cfg):
         meta = json.loads(r["meta"]) if isinstance(r["meta"], str) else r["meta"]
         roots.add(meta["root"])
         assert meta["attempt"] in (0, 1) and meta["answer"] and r["outcome"] in ("success", "failure")
-        assert r["messages"][0]["role"] == "system" and "<tools>" in r["messages"][0]["content"]
+        # Portable rows: the tools are the row's `tools`, not a block in the stored system prompt.
+        assert r["messages"][0]["role"] == "system" and "<tools>" not in r["messages"][0]["content"]
+        assert {t["function"]["name"] for t in json.loads(r["tools"])} and meta["teacher_format"] == "hermes-tools/1"
         assert {v["verifier"] for v in r["verdicts"]} >= {"answer", "structure", "tool_calls"}
         assert r["reject_reason"] is None or r["reject_reason"].split(":")[0] in {
             "generation", "length", "repetition", "answer", "structure", "tool_calls", "duplicate_of"}

@@ -118,6 +118,8 @@ def structure(plan: str = "Evaluate it with the tool, then check.", reflection: 
     ({"reflection": ""}, "empty_reflection"), ({"reflection": "fine."}, "empty_reflection"),
     ({"result": ""}, "no_valid_tool_result"), ({"result": "error: bad expression"}, "no_valid_tool_result"),
     ({"result": "97", "reflection": "The computation went as planned here.", "final": "41"}, "tool_result_unused"),
+    ({"reflection": "The tool said <tool_response>\n41\n</tool_response> for it."}, "stray_tag"),
+    ({"plan": "Use evaluate as listed in <tools> to add them."}, "stray_tag"),
 ])
 def test_structure_cheats(kw, reason):
     v = StructureVerifier().verify(structure(**kw))

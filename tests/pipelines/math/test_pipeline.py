@@ -8,32 +8,8 @@ import pytest
 
 from factory.manifest import load_manifest
 from factory.runner import driver
+from tests.fakes.math_teacher import PROBLEMS, guided_reply as _guided
 from tests.fakes.scripted import ScriptedTeacher
-
-PROBLEMS = [
-    {"question": "Compute 1/2 + 1/3.", "answer": "\\frac{5}{6}"},          # solved on attempt 0 only
-    {"question": "What is 7 * 6?", "answer": "42"},                        # never solved
-    {"question": "Loop forever, then answer 3.", "answer": "3"},           # tool timeout
-]
-
-
-def _guided(req):
-    q = req.messages[1]["content"]
-    turn = sum(m["role"] == "assistant" for m in req.messages)
-    attempt_wrong = req.affinity.endswith("/1")  # each attempt keeps its own affinity key
-    assert req.structured is not None and req.structured.json_schema is not None
-    if turn == 0:
-        call = ({"name": "python", "arguments": {"code": "import time\nwhile True:\n    time.sleep(0.05)"}} if "Loop" in q else
-                {"name": "evaluate", "arguments": {"expression": "1/2 + 1/3" if "1/2" in q else "7*6"}})
-        return json.dumps({"plan": "Compute it with a tool, then check the result.", "tool_call": call})
-    seen = req.messages[-1]["content"]
-    if "1/2" in q:
-        final = "5/6" if "5/6" in seen and not attempt_wrong else "1/6"
-    elif "7 * 6" in q:
-        final = "43"
-    else:
-        final = "3"
-    return json.dumps({"reflection": f"The tool said: {seen[:40]}", "next": {"final_answer": final}})
 
 
 def _rows(run_dir):
@@ -70,7 +46,7 @@ def test_correct_wrong_and_timeout(make_cfg, problems):
     tool_msg = next(m for m in ok["messages"] if m["role"] == "tool")
     assert tool_msg["content"].startswith("5/6")  # computed by sympy inside the sandbox
     assert "<plan>" in ok["messages"][2]["content"] and "<reflection>" in ok["messages"][4]["content"]
-    assert ok["messages"][2]["tool_calls"][0]["name"] == "evaluate"
+    assert ok["messages"][2]["tool_calls"][0]["function"]["name"] == "evaluate"
     for r, meta in by_q["What is 7 * 6?"]:
         assert r["outcome"] == "failure" and r["reject_reason"] == "answer:wrong_answer"
     for r, meta in by_q["Loop forever, then answer 3."]:
