@@ -82,5 +82,5 @@ def migrate(run_dir: Path) -> Migrated:
 
 def check_current(manifest: Manifest, run_dir: Path) -> None:
     if manifest.schema_version != SCHEMA_VERSION:
-        raise UserError(f"{run_dir} holds rows of schema version {manifest.schema_version}: run "
-                        f"`factory migrate {run_dir}` first")
+        raise UserError(f"{run_dir} holds rows of schema version {manifest.schema_version} (this version writes "
+                        f"{SCHEMA_VERSION}): run `factory migrate {run_dir}` first, then rerun")

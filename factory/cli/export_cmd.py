@@ -25,8 +25,8 @@ def export(
     to: Path = typer.Option(..., help="output directory (must be new or empty)"),
     fmt: str = typer.Option("openai", "--format", help="openai (portable rows) | hf (arguments/tools as "
                                "objects, for apply_chat_template and TRL) | text (rendered with --chat-template)"),
-    chat_template: str | None = typer.Option(None, help="text: 'embedded', a tokenizer folder, its "
-                                             "tokenizer_config.json, or a .jinja file"),
+    chat_template: str | None = typer.Option(None, help="text: qwen3 | gemma3 | embedded, a tokenizer folder, "
+                                             "its tokenizer_config.json, or a .jinja file"),
     tokenizer: str | None = typer.Option(None, help="text with a .jinja template: tokenizer folder to count tokens"),
     approved_only: bool = typer.Option(False, help="only rows an auditor accepted"),
     exclude_rejected_by_audit: bool = typer.Option(True, help="drop rows an auditor rejected"),

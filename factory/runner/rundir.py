@@ -14,6 +14,7 @@ from factory.config import RunConfig, dump_config
 from factory.errors import UserError
 from factory.manifest import Manifest, load_manifest, remove_orphans, save_manifest
 from factory.pipeline.view import PipelineView
+from factory.migrate import check_current
 from factory.records import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,7 @@ def open_run_dir(cfg: RunConfig, view: PipelineView | None = None,
         save_manifest(run_dir, manifest)
     elif manifest.schema_version != SCHEMA_VERSION:
         if manifest.commits:
-            raise UserError(f"{run_dir} holds rows of schema version {manifest.schema_version} (this version writes "
-                            f"{SCHEMA_VERSION}): run `factory migrate {run_dir}` first, then rerun to resume")
+            check_current(manifest, run_dir)
         manifest.schema_version = SCHEMA_VERSION
         save_manifest(run_dir, manifest)
     if view is not None and manifest.view != view:

@@ -16,8 +16,8 @@ FORMAT = ("Work in a loop. First write your plan inside <plan>...</plan> and cal
           "finish. Finish with the final answer as \\boxed{...}: exact values, no units, a set as \\{a, b\\}.")
 
 
-# A worked exchange in the format the rows use: a small teacher imitates far better than it follows
-# instructions (the embedded 135M model copies the tool's result into its reflection and answer).
+# A worked exchange in the teacher's Hermes call syntax: a small teacher imitates far better than it
+# follows instructions. A teacher-only aside (`run_agent(aside=…)`), so no row carries it.
 DEMO = ("Example.\nProblem: Compute 7 \\times 8 - 5.\n"
         "<plan>\nEvaluate the expression with the evaluate tool, then report its value.\n</plan>\n"
         '<tool_call>\n{"name": "evaluate", "arguments": {"expression": "7*8 - 5"}}\n</tool_call>\n'

@@ -37,8 +37,8 @@ class Options(Selection):
     turn_max_tokens: int = Field(256, ge=32)
     note_max_chars: int = Field(200, ge=20, description="plan/reflection length cap when guided (tool "
                                                         "arguments: 1.5x)")
-    demonstration: bool = Field(True, description="a worked plan → tool → reflection → answer example in the "
-                                                  "system prompt (small teachers imitate it)")
+    demonstration: bool = Field(True, description="send the teacher a worked plan → tool → reflection → answer "
+                                                  "example (small teachers imitate it); never stored in the rows")
     guided: bool = Field(True, description="structured output per turn keeps a small teacher in format; turn it "
                                            "off for a teacher that writes Hermes tool calls on its own")
     temperature: float = Field(0.8, ge=0.0, description="sampling temperature of the attempts")
