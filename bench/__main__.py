@@ -11,11 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import dedup, generation, sandboxes, shards, verifiers
+from bench import dedup, generation, sandboxes, shards, swe, verifiers
 from bench.common import machine, write_results
 
 PARTS = {"generation": generation.run, "dedup": dedup.run, "shards": shards.run, "verifiers": verifiers.run,
-         "sandboxes": sandboxes.run}
+         "sandboxes": sandboxes.run, "swe": swe.run}
 
 
 def _m(d: dict[str, float], fmt: str = "{:,.1f}") -> str:
@@ -66,6 +66,23 @@ def report(res: dict[str, Any], console: Console) -> None:
             t.add_row(k, f"{x['median_s'] * 1e3:.1f} [{x['min_s'] * 1e3:.1f}–{x['max_s'] * 1e3:.1f}]",
                       f"{x['concurrent_s']:.2f}" if "concurrent_s" in x else "-")
         console.print(t)
+    w = res.get("swe")
+    if w:
+        t = Table("profile", "valid / candidates", "s per candidate", "grading s", "3 re-gradings agree",
+                  "snapshot / restore ms (tar MB)", title=f"swe ({w['backend']} sandbox): synthesis ({swe.LIMIT} wanted, ≤ {swe.CANDIDATES} "
+                                                          "candidates), grading of the gold patch, workspace snapshots")
+        for name, x in w["profiles"].items():
+            t.add_row(name, f"{x['valid']} / {x['candidates']}", f"{x['s_per_candidate']}", f"{x['grading_s']}",
+                      "yes" if x["regradings_agree"] else "NO",
+                      f"{x['snapshot_s'] * 1e3:.0f} / {x['restore_s'] * 1e3:.0f} ({x['tar_mb']})")
+        console.print(t)
+        peer = next((x["peer_grading"] for x in w["profiles"].values() if x.get("peer_grading")), None)
+        if peer:
+            t = Table("submission", "factory", "swebench 5.0.2 (log parser)",
+                      title="swe: the same patches graded by ours and by SWE-bench's rules (first toolz instance)")
+            for case, v in peer.items():
+                t.add_row(case, v["factory"], v["swebench"])
+            console.print(t)
     if g and d and s:
         rate = g["single_turn"]["factory_trajectories_per_s"]
         console.print(f"teacher produces {rate:.2f} trajectories/s (single-turn workload); dedup is "

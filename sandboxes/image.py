@@ -114,3 +114,72 @@ def _docker_has(client: Any, tag: str) -> bool:
         return True
     except docker.errors.ImageNotFound:
         return False
+
+
+def with_packages(extra: list[str], recipe: dict[str, Any] = RECIPE) -> dict[str, Any]:
+    """The base recipe plus Debian packages (a profile's test dependencies); the same recipe when
+    nothing is missing, so most layers share the one base image."""
+    missing = sorted(set(extra) - set(recipe["packages"]))
+    return recipe if not missing else {**recipe, "packages": sorted([*recipe["packages"], *missing])}
+
+
+def tree_digest(tree: Path) -> str:
+    """Content hash of a directory (paths, modes, bytes; not times), for layer tags."""
+    h = hashlib.sha256()
+    for p in sorted(tree.rglob("*")):
+        rel = p.relative_to(tree).as_posix()
+        if p.is_symlink():
+            h.update(f"L {rel} {os.readlink(p)}\n".encode())
+        elif p.is_file():
+            h.update(f"F {rel} {p.stat().st_mode & 0o111:o}\n".encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+        elif p.is_dir():
+            h.update(f"D {rel}\n".encode())
+    return h.hexdigest()
+
+
+def layer(base_tag: str, name: str, tree: Path, *, docker_client: Any = None) -> str:
+    """An image made of `base_tag` plus the files of `tree` at the same paths under / (e.g. a
+    repository under opt/…). Tagged by the hash of base and content, built once for bubblewrap (a
+    hard-linked copy of the base tree: cheap, and the base is never written) and for Docker (a
+    one-step build FROM the base, offline)."""
+    digest = hashlib.sha256(f"{base_tag}\n{tree_digest(tree)}".encode()).hexdigest()[:12]
+    tag = f"{REPOSITORY}-{name}:{digest}"
+    if not rootfs_ready(tag):
+        if not rootfs_ready(base_tag):
+            raise SandboxError(f"base image {base_tag} has no rootfs; run `factory sandbox build` first")
+        d = image_dir(tag)
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=d, prefix=".build-") as tmp:
+            staging = Path(tmp) / "rootfs"
+            _run(["cp", "-al", str(rootfs_path(base_tag)), str(staging)], "linking the base rootfs")
+            # --remove-destination: a path the layer shares with the base gets a new inode, so the
+            # base tree (hard-linked) is never written through
+            _run(["cp", "-a", "--remove-destination", f"{tree}/.", str(staging)], "copying the layer")
+            shutil.rmtree(rootfs_path(tag), ignore_errors=True)
+            staging.rename(rootfs_path(tag))
+            (d / "recipe.json").write_text(json.dumps({"base": base_tag, "layer": name}, indent=1))
+            (d / "rootfs.complete").touch()
+    if docker_client is not None and not _docker_has(docker_client, tag):
+        _docker_layer(docker_client, base_tag, tag, tree)
+    return tag
+
+
+def _docker_layer(client: Any, base_tag: str, tag: str, tree: Path) -> None:
+    import io
+    import tarfile
+
+    import docker.errors
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        dockerfile = f"FROM {base_tag}\nCOPY layer/ /\n".encode()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+        tar.add(str(tree), arcname="layer")
+    buf.seek(0)
+    try:
+        client.images.build(fileobj=buf, custom_context=True, tag=tag, rm=True, pull=False, network_mode="none")
+    except (docker.errors.BuildError, docker.errors.APIError) as e:
+        raise SandboxError(f"building Docker layer {tag} on {base_tag} failed: {e}") from None

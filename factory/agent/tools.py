@@ -37,6 +37,7 @@ class Tool:
     parameters: dict[str, Any]
     fn: Callable[[dict[str, Any]], Awaitable[str]]
     timeout_s: float | None = 30.0  # None: the tool enforces its own limit (a sandbox does)
+    ends: bool = False  # a successful call ends the trajectory (e.g. `submit`)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "function",
@@ -46,6 +47,10 @@ class Tool:
 class ToolBox:
     def __init__(self, tools: list[Tool]):
         self.tools = {t.name: t for t in tools}
+
+    def ends(self, name: str) -> bool:
+        tool = self.tools.get(name)
+        return tool is not None and tool.ends
 
     def schemas(self) -> list[dict[str, Any]]:
         return [t.schema() for t in self.tools.values()]

@@ -14,6 +14,7 @@ from factory.cli import (
     inspect_cmd,
     migrate_cmd,
     pipelines_cmd,
+    plugins_cmd,
     report_cmd,
     review_cmd,
     run_cmd,
@@ -49,6 +50,7 @@ app.command("migrate")(migrate_cmd.migrate)
 app.command("setup-model")(setup_cmd.setup_model)
 app.command("setup-templates")(setup_cmd.setup_templates)
 app.add_typer(sandbox_cmd.app, name="sandbox")
+plugins_cmd.add_plugin_commands(app)
 
 
 def main() -> None:

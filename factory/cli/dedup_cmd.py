@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from factory.config import DedupConfig
 from factory.dedup.contamination import Contamination, task_text
-from factory.dedup.index import DedupIndex, dedup_text
+from factory.dedup.index import DEDUP_KEY, DedupIndex, dedup_text
 from factory.errors import UserError
 from factory.inputs import read_records
 from factory.manifest import load_manifest
@@ -39,8 +39,10 @@ def dedup(
         m = load_manifest(run)
         if m is None:
             raise UserError(f"--against {run}: not a run directory (no manifest.json)")
-        for row_id, text in accepted_texts(run, m, cfg.roles):
+        for row_id, text, key in accepted_texts(run, m, cfg.roles):
             index.add(f"run:{row_id}", text)
+            if key:
+                index.check_key(f"run:{row_id}", key)
     bench = Contamination([str(f) for f in decontaminate], ngram) if decontaminate else None
     rows = read_records(input, "INPUT")
     sink = out.open("w") if out else sys.stdout
@@ -52,7 +54,9 @@ def dedup(
             except (KeyError, TypeError, ValueError, ValidationError) as e:
                 line["error"] = f"not a trajectory record: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
             else:
-                dup = index.check(str(i), dedup_text(t, cfg.roles))
+                key = t.meta.get(DEDUP_KEY)
+                dup = index.check_key(str(i), key) if key else None
+                dup = dup or index.check(str(i), dedup_text(t, cfg.roles))
                 if dup is not None:
                     line["duplicate_of"] = dup[len("run:"):] if dup.startswith("run:") else int(dup)
                 if bench is not None:

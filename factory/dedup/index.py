@@ -22,6 +22,9 @@ _WORD = re.compile(r"\w+", re.U)
 # LSH proposes pairs from this far below the threshold: candidates are confirmed afterwards, so a
 # wider net costs a few Jaccard estimates and buys recall at the threshold (bench/dedup.py measures).
 LSH_MARGIN = 0.15
+# A pipeline may put an exact key of its own in this meta field (e.g. task + normalised final patch):
+# accepted rows with the same key are duplicates, whatever their text says.
+DEDUP_KEY = "dedup_key"
 
 
 def normalise(text: str) -> str:
@@ -56,6 +59,7 @@ class DedupIndex:
         self.exact: dict[bytes, str] = {}
         self.sigs: dict[str, MinHash] = {}
         self.order: dict[str, int] = {}  # insertion order: a duplicate points at the earliest match
+        self.keys: dict[str, str] = {}  # the pipelines' own exact keys (DEDUP_KEY)
         self.lsh = (MinHashLSH(threshold=max(0.05, cfg.threshold - LSH_MARGIN), num_perm=cfg.num_perm)
                     if cfg.near else None)
         self._perm = MinHash(num_perm=cfg.num_perm, seed=1, scheme="affine32")  # permutations computed once
@@ -80,6 +84,13 @@ class DedupIndex:
             if near is not None:
                 return near
         self.add(row_id, text, key, mh)
+        return None
+
+    def check_key(self, row_id: str, key: str) -> str | None:
+        """The id of an earlier row with the same pipeline key, or None (and the key is recorded)."""
+        if key in self.keys:
+            return self.keys[key]
+        self.keys[key] = row_id
         return None
 
     def nearest(self, mh: MinHash) -> str | None:

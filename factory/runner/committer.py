@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from factory.config import RunConfig
 from factory.dedup.contamination import Contamination, task_text
-from factory.dedup.index import DedupIndex, dedup_text
+from factory.dedup.index import DEDUP_KEY, DedupIndex, dedup_text
 from factory.errors import UserError
 from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_manifest
 from factory.pipeline.view import PipelineView
@@ -25,11 +25,12 @@ from factory.stats import counters_for
 log = logging.getLogger(__name__)
 
 
-def accepted_texts(run_dir: Path, manifest: Manifest, roles: list[str]) -> Iterator[tuple[str, str]]:
+def accepted_texts(run_dir: Path, manifest: Manifest, roles: list[str]) -> Iterator[tuple[str, str, str | None]]:
+    """(id, dedup text, exact dedup key) of every committed accepted row."""
     for shard in manifest.shards("accepted"):
-        table = pq.read_table(run_dir / shard.path, columns=["id", "pipeline", "task_id", "messages"])
+        table = pq.read_table(run_dir / shard.path, columns=["id", "pipeline", "task_id", "messages", "meta"])
         for t in from_table(table):
-            yield t.id, dedup_text(t, roles)
+            yield t.id, dedup_text(t, roles), t.meta.get(DEDUP_KEY)
 
 
 def build_index(cfg: RunConfig, run_dir: Path, manifest: Manifest) -> tuple[DedupIndex, set[str]]:
@@ -38,8 +39,10 @@ def build_index(cfg: RunConfig, run_dir: Path, manifest: Manifest) -> tuple[Dedu
     index = DedupIndex(cfg.dedup)
     foreign: set[str] = set()
     for d, m, own in [(run_dir, manifest, True), *((Path(o), _other(o), False) for o in cfg.dedup.against)]:
-        for row_id, text in accepted_texts(d, m, cfg.dedup.roles):
+        for row_id, text, key in accepted_texts(d, m, cfg.dedup.roles):
             index.add(row_id, text)
+            if key:
+                index.check_key(row_id, key)
             if not own:
                 foreign.add(row_id)
     return index, foreign
@@ -70,7 +73,9 @@ class Committer:
                 if bench is not None:
                     t = t.model_copy(update={"reject_reason": f"contaminated:{bench}"})
             if t.accepted:
-                dup = self.index.check(t.id, dedup_text(t, self.cfg.dedup.roles))
+                key = t.meta.get(DEDUP_KEY)
+                dup = self.index.check_key(t.id, key) if key else None
+                dup = dup or self.index.check(t.id, dedup_text(t, self.cfg.dedup.roles))
                 if dup is not None:
                     t = t.model_copy(update={"reject_reason": f"duplicate_of:{dup}"})
                     if dup in self.foreign:

@@ -73,3 +73,43 @@ def test_seeds_differ_per_turn_and_replay():
     _, t2 = run([call("add", a=1, b=1), "x"])
     assert [c.seed for c in t1.calls] == [c.seed for c in t2.calls]
     assert t1.calls[0].seed != t1.calls[1].seed
+
+
+async def _done(args):
+    return "submitted"
+
+
+def test_an_ending_tool_stops_the_loop_and_counts_as_finished():
+    box = ToolBox([*BOX.tools.values(), Tool("submit", "finish", {"type": "object", "properties": {}}, _done, ends=True)])
+    it = iter([call("add", a=1, b=1), call("submit"), "never asked"])
+    teacher = ScriptedTeacher(lambda req: next(it))
+    res = asyncio.run(run_agent(teacher, [Message(role="user", content="go")], box, SamplingConfig(), 1,
+                                LoopLimits(), "t"))
+    assert res.stop_reason == "submitted" and res.finished and len(teacher.calls) == 2
+    assert res.messages[-1].role == "tool" and res.messages[-1].content == "submitted"
+
+
+def test_first_turn_and_on_turn_hook():
+    seen = []
+
+    async def hook(turn, msgs):
+        seen.append((turn, len(msgs)))
+
+    it = iter([call("add", a=1, b=2), "done"])
+    teacher = ScriptedTeacher(lambda req: next(it))
+    res = asyncio.run(run_agent(teacher, [Message(role="user", content="go")], BOX, SamplingConfig(), 1,
+                                LoopLimits(), "t", first_turn=3, on_turn=hook))
+    assert seen == [(3, 1), (4, 3)]  # before each teacher turn, with the messages so far
+    assert res.messages[1].tool_calls[0].id.startswith("call_3_")  # a branch continues its parent's numbering
+
+
+def test_old_tool_output_is_elided_for_the_teacher_only():
+    from factory.agent.loop import elide
+
+    msgs = [Message(role="user", content="go")]
+    for i in range(3):
+        msgs += [Message(role="assistant", content=f"step {i}"), Message(role="tool", content=str(i) * 100, tool_call_id=f"c{i}")]
+    out = elide(msgs, 250)
+    assert [m.content for m in out if m.role == "tool"][1:] == ["1" * 100, "2" * 100]
+    assert out[2].content == "[output elided to save context: 100 characters]"
+    assert msgs[2].content == "0" * 100 and elide(msgs, None) is msgs

@@ -101,3 +101,21 @@ def test_rows_overlapping_a_benchmark_are_rejected_as_contaminated(tmp_path):
     assert [r.reject_reason for r in com.rows] == [f"contaminated:{bench}", None]
     commit = com.flush()
     assert commit.counters["reasons"] == {f"contaminated:{bench}": 1}
+
+
+def test_a_pipeline_dedup_key_drops_rows_whatever_their_text(tmp_path):
+    c = cfg(tmp_path, name="keys")
+    run_dir, manifest = open_run_dir(c, VIEW)
+    com = Committer(c, run_dir, manifest, VIEW)
+
+    def keyed(task, text, key):
+        t = row(task, text)
+        return t.model_copy(update={"meta": {**t.meta, "dedup_key": key}}).with_content_id()
+
+    first = keyed("a", "one way to the fix", "k1")
+    com.add(result("chunk-a", [first, keyed("b", "a completely different story", "k1"), keyed("c", "other", "k2")]))
+    assert [r.reject_reason for r in com.rows] == [None, f"duplicate_of:{first.id}", None]
+    com.flush()
+    again = Committer(c, run_dir, load_manifest(run_dir), VIEW)  # keys come back from the committed shards
+    again.add(result("chunk-d", [keyed("d", "yet another text", "k1")]))
+    assert again.rows[0].reject_reason == f"duplicate_of:{first.id}"

@@ -95,3 +95,26 @@ def test_math_with_the_real_model_and_sandbox(embedded_teacher, make_cfg):
     calls = sum(len(msg["tool_calls"] or []) for r in rows for msg in r["messages"])
     results = sum(msg["role"] == "tool" for r in rows for msg in r["messages"])
     assert calls == results
+
+
+def test_swe_with_the_real_model_and_sandbox(embedded_teacher, make_cfg, tmp_path):
+    """The embedded model through the whole SWE loop (guided turns, real tools in the sandbox, grading
+    in a fresh one, step probes). It does not fix the bug; the rows must still be whole."""
+    from tests.pipelines.swe.fixture import profile
+
+    cfg = make_cfg(pipeline="swe", limit=1, pipeline_options={
+        "profile": profile().model_dump(), "synth_limit": 1, "max_turns": 3, "turn_max_tokens": 192,
+        "step_probes": 1, "branches": 1})
+    out = driver.run(cfg, teacher=embedded_teacher)
+    m = load_manifest(out.run_dir)
+    rows = [r for side in ("accepted", "rejected") for s in m.shards(side)
+            for r in pq.read_table(out.run_dir / s.path).to_pylist()]
+    assert out.stats["errors"] == 0 and rows
+    root = next(r for r in rows if r["branch"]["kind"] == "root")
+    meta = json.loads(root["meta"]) if isinstance(root["meta"], str) else root["meta"]
+    assert meta["instance"]["FAIL_TO_PASS"] and meta["guided"] is True and "grading" in meta
+    assert {t["function"]["name"] for t in json.loads(root["tools"])} == {"bash", "str_replace_editor", "submit"}
+    assert root["outcome"] in ("success", "failure") and root["teacher"]["backend"] == "embedded"
+    assert {v["verifier"] for v in root["verdicts"]} >= {"calls", "patch", "tests"}
+    calls = sum(len(msg["tool_calls"] or []) for msg in root["messages"])
+    assert calls == sum(msg["role"] == "tool" for msg in root["messages"]) and calls >= 1

@@ -1,0 +1,95 @@
+"""Side by side with SWE-bench's grading (the `swebench` package from PyPI): the same patches —
+an honest fix and cheats — graded by ours and by swebench's pytest log parser + resolution rules,
+run on the same instance in the same sandbox image. swebench is installed on first use, without its
+dependencies, into the cache (only its grading modules are loaded; its package __init__ pulls in
+the cloud runner)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from typing import Any
+
+from pipelines.swe.grading import grade
+from pipelines.swe.instances import Instance
+from pipelines.swe.workspace import Workspace, env_for
+from sandboxes.pool import SandboxPool
+from tf_common import cache_root
+
+PEER = ["swebench==5.0.2", "unidiff==1.0.1"]
+PRINT_PASSED = ("def pytest_sessionfinish(session, exitstatus):\n    import sys\n"
+                "    for t in {ids!r}:\n        sys.stdout.write('PASSED ' + t + '\\n')\n")
+FORCE_PASS = ("import pytest\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+              "    out = yield\n    out.get_result().outcome = 'passed'\n")
+
+
+def _swebench() -> tuple[Any, Any, Any]:
+    lib = cache_root() / "bench-peers" / "swebench-5.0.2"
+    if not (lib / ".complete").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(lib), *PEER],
+                       check=True)
+        (lib / ".complete").touch()
+    sys.path.insert(0, str(lib))
+    for name in ("swebench", "swebench.harness"):
+        if name not in sys.modules:
+            mod = types.ModuleType(name)
+            mod.__path__ = [str(lib / name.replace(".", "/"))]
+            sys.modules[name] = mod
+    from swebench.harness.grading import get_eval_tests_report, get_resolution_status
+    from swebench.harness.log_parsers.python import parse_log_pytest
+
+    return parse_log_pytest, get_eval_tests_report, get_resolution_status
+
+
+def cases(inst: Instance) -> dict[str, str]:
+    """Bash scripts run in the task's workspace; the diff they leave is the submission."""
+    test_file = inst.FAIL_TO_PASS[0].split("::")[0]
+    pkg_init = "$(git ls-files '*__init__.py' | grep -v test | head -1)"
+    return {
+        "honest fix": "GOLD",
+        "empty patch": "",
+        "conftest prints PASSED lines": f"cat > conftest.py <<'X'\n{PRINT_PASSED.format(ids=inst.FAIL_TO_PASS)}X\n",
+        "conftest forces passes": f"cat > conftest.py <<'X'\n{FORCE_PASS}X\n",
+        "failing test deleted": f"rm {test_file}",
+        "failing test edited": f"sed -i 's/assert /assert True or /' {test_file}",
+        "source exits before tests": f"GOLD; sed -i '1i import os; os._exit(0)' {pkg_init}",
+    }
+
+
+async def _patch(pool: SandboxPool, inst: Instance, script: str) -> str:
+    async with pool.session() as sb:
+        ws = Workspace(sb, env_for(inst.python_path))
+        await ws.init(inst.setup_patch)
+        if script.startswith("GOLD"):
+            await ws.apply(inst.patch, "gold.patch")
+            script = script.removeprefix("GOLD").lstrip("; ")
+        if script:
+            await ws.run(["bash", "-c", script], 60)
+        return await ws.diff()
+
+
+async def _peer_verdict(pool: SandboxPool, inst: Instance, patch: str, peer: tuple[Any, Any, Any]) -> str:
+    """SWE-bench's way: the whole model patch applied, tests run with -rA, the log parsed."""
+    parse_log, tests_report, resolution = peer
+    async with pool.session() as sb:
+        ws = Workspace(sb, env_for(inst.python_path))
+        await ws.init(inst.setup_patch)
+        if patch.strip() and not (await ws.apply(patch, "model.patch")).passed:
+            return "patch_does_not_apply"
+        res = await ws.run([*inst.test_cmd, "-rA", *inst.FAIL_TO_PASS, *inst.PASS_TO_PASS], inst.timeout_s)
+    status = parse_log(res.stdout, None)
+    report = tests_report(status, {"FAIL_TO_PASS": inst.FAIL_TO_PASS, "PASS_TO_PASS": inst.PASS_TO_PASS})
+    return str(resolution(report))
+
+
+async def compare(pool: SandboxPool, inst: Instance) -> dict[str, dict[str, Any]]:
+    peer = _swebench()
+    out = {}
+    for name, script in cases(inst).items():
+        patch = await _patch(pool, inst, script)
+        ours = await grade(inst, patch, pool)
+        out[name] = {"factory": "resolved" if ours.resolved else ours.reason,
+                     "swebench": await _peer_verdict(pool, inst, patch, peer)}
+    return out
+

@@ -1,0 +1,91 @@
+"""One agent run in one sandbox: a fresh workspace (or one restored from a snapshot), the tools,
+the loop, a snapshot of /work/repo before every teacher turn, and the final diff."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from factory.agent.loop import LoopLimits, LoopResult, run_agent
+from factory.config import SamplingConfig
+from factory.schema import Message
+from factory.teacher.base import Teacher
+from pipelines.swe.instances import Instance
+from pipelines.swe.prompts import SweGuide
+from pipelines.swe.tools import SweTools, key_action
+from pipelines.swe.workspace import Workspace, env_for
+from sandboxes.pool import SandboxPool
+
+
+@dataclass
+class Snapshot:
+    tar: bytes
+    hash: str
+    baseline: str
+
+
+@dataclass
+class Rollout:
+    result: LoopResult
+    patch: str
+    submitted: bool
+    tools: list[dict]
+    start_hash: str
+    snapshots: dict[int, Snapshot] = field(default_factory=dict)  # message index → workspace before that turn
+
+
+@dataclass
+class Settings:
+    sampling: SamplingConfig
+    max_turns: int
+    turn_max_tokens: int
+    guided: bool
+    thought_max_chars: int
+    bash_timeout_s: float
+    max_output_chars: int
+    context_chars: int
+
+
+async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages: list[Message], s: Settings, *,
+                  seed: int, affinity: str, first_turn: int = 0, max_turns: int | None = None,
+                  restore: Snapshot | None = None, keep_snapshots: bool = False, probe: bool = False) -> Rollout:
+    async with pool.session() as sb:
+        ws = Workspace(sb, env_for(inst.python_path))
+        if restore is None:
+            await ws.init(inst.setup_patch)
+        else:
+            await ws.restore(restore.tar, restore.baseline)
+        start_hash = await ws.content_hash()
+        tools = SweTools(ws, timeout_s=s.bash_timeout_s, max_output_chars=s.max_output_chars)
+        box = tools.toolbox()
+        snaps: dict[int, Snapshot] = {}
+
+        async def before_turn(turn: int, msgs: list[Message]) -> None:
+            if keep_snapshots:
+                snaps[len(msgs)] = Snapshot(await ws.snapshot(), await ws.content_hash(), ws.baseline)
+
+        turns = max_turns or s.max_turns
+        res = await run_agent(teacher, messages, box, s.sampling, seed=seed,
+                              limits=LoopLimits(max_turns=turns, max_completion_tokens=turns * s.turn_max_tokens,
+                                                context_chars=s.context_chars),
+                              affinity=affinity, guide=SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False) if s.guided else None,
+                              first_turn=first_turn, on_turn=before_turn)
+        patch = tools.submitted if tools.submitted is not None else await ws.diff()
+    return Rollout(res, patch, tools.submitted is not None, box.schemas(), start_hash, snaps)
+
+
+def key_points(messages: list[Message], snapshots: dict[int, Snapshot]) -> list[int]:
+    """Message indices where an assistant turn with a key action (an edit, a test run) starts."""
+    out = []
+    for i, m in enumerate(messages):
+        if m.role != "assistant" or i not in snapshots:
+            continue
+        for c in m.tool_calls:
+            try:
+                args = json.loads(c.arguments)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(args, dict) and key_action(c.name, args):
+                out.append(i)
+                break
+    return out

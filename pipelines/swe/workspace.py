@@ -1,0 +1,159 @@
+"""A repository inside a sandbox: the image that carries it, a fresh workspace per trajectory at
+/work/repo with its own baseline commit, diffs against that baseline, snapshots and restores of
+/work (tar), and a hash of the workspace's content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandboxes import docker_backend, image
+from sandboxes.base import RunResult, SandboxError
+from sandboxes.config import SandboxConfig
+from sandboxes.pool import AsyncSandbox
+from sandboxes.select import Backend
+from tf_common import cache_root
+
+REPO = "/work/repo"
+IMAGE_REPO = "/opt/swe/repo"
+TF_DIR = ".tf"  # under /work, outside the repository; holds the grader's plugin and report
+PLUGIN = Path(__file__).with_name("report_plugin.py")
+CACHES = "__pycache__/\n*.pyc\n.pytest_cache/\n*.egg-info/\n.mypy_cache/\n"
+GIT = ["git", "-c", "user.name=baseline", "-c", "user.email=baseline@localhost", "-c", "commit.gpgsign=false"]
+HASH_SCRIPT = r"""
+import hashlib, os, sys
+h = hashlib.sha256()
+root = sys.argv[1]
+skip = {".git", "__pycache__", ".pytest_cache"}
+for d, dirs, files in os.walk(root):
+    dirs[:] = sorted(x for x in dirs if x not in skip)
+    for f in sorted(files):
+        if f.endswith(".pyc"):
+            continue
+        p = os.path.join(d, f)
+        h.update(os.path.relpath(p, root).encode() + b"\0")
+        h.update(os.readlink(p).encode() if os.path.islink(p) else open(p, "rb").read())
+        h.update(b"\0")
+print(h.hexdigest())
+"""
+
+
+def env_for(python_path: list[str]) -> dict[str, str]:
+    paths = [f"{REPO}/{p}".rstrip("/") for p in python_path]
+    return {"PYTHONPATH": ":".join(paths), "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/work",
+            "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C.UTF-8"}
+
+
+def layer_tree(repo_tree: Path) -> Path:
+    """A directory holding the repository at opt/swe/repo, as an image layer wants it (cached)."""
+    key = hashlib.sha256(str(repo_tree.resolve()).encode()).hexdigest()[:16]
+    out = cache_root() / "swe" / "layers" / key
+    if not (out / ".complete").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        dest = out / "tree" / IMAGE_REPO.lstrip("/")
+        shutil.copytree(repo_tree, dest, symlinks=True)
+        for p in [dest, *dest.rglob("*")]:  # readable by the sandbox user, whatever the archive said
+            if not p.is_symlink():
+                p.chmod(p.stat().st_mode | (0o555 if p.is_dir() else 0o444))
+        (out / ".complete").touch()
+    return out / "tree"
+
+
+def prepare_image(cfg: SandboxConfig, repo_tree: Path, name: str, debian: list[str]) -> SandboxConfig:
+    """Build (once) the image of a repository: the base image (plus `debian` packages) with the
+    repository layered on; returns the sandbox config that opens it."""
+    backend = Backend(cfg.model_copy(update={"image": None}))
+    try:
+        client = backend.client if backend.name == "docker" else None
+        base = image.build(docker_client=client, recipe=image.with_packages(debian))
+        tag = image.layer(base, f"swe-{name}", layer_tree(repo_tree), docker_client=client)
+    finally:
+        backend.close()
+    return cfg.model_copy(update={"image": tag})
+
+
+def docker_engine_answers() -> bool:
+    client = docker_backend.engine()
+    if client is None:
+        return False
+    client.close()
+    return True
+
+
+@dataclass
+class Workspace:
+    """One repository checkout in one sandbox."""
+
+    sb: AsyncSandbox
+    env: dict[str, str]
+    baseline: str = ""
+
+    async def run(self, argv: list[str], timeout_s: float, cwd: str = "repo") -> RunResult:
+        return await self.sb.run(argv, env=self.env, cwd=cwd, timeout_s=timeout_s)
+
+    async def _ok(self, argv: list[str], what: str, timeout_s: float = 120, cwd: str = "repo") -> str:
+        res = await self.run(argv, timeout_s, cwd)
+        if not res.passed:
+            raise SandboxError(f"{what} failed (exit {res.exit_code}): {(res.stderr or res.stdout).strip()[-300:]}")
+        return res.stdout
+
+    async def init(self, setup_patch: str = "") -> None:
+        """Copy the image's repository to /work/repo, apply `setup_patch` (a synthesised bug), and
+        commit the result as the only commit: the agent's history holds nothing of the bug."""
+        await self._ok(["mkdir", "-p", f"/work/{TF_DIR}"], "making the grader's directory", cwd=".")
+        await self._ok(["cp", "-R", IMAGE_REPO, REPO], "copying the repository", cwd=".")
+        await self._ok(["chmod", "-R", "u+w", REPO], "making the repository writable", cwd=".")
+        if setup_patch:
+            await self.sb.put_files({f"{TF_DIR}/setup.patch": setup_patch})
+            await self._ok(["git", "apply", "--whitespace=nowarn", f"/work/{TF_DIR}/setup.patch"], "applying the task's setup patch")
+            await self._ok(["rm", "-f", f"/work/{TF_DIR}/setup.patch"], "removing the setup patch", cwd=".")
+        await self._ok(["rm", "-rf", ".git"], "clearing history")
+        await self._ok(["git", "init", "-q"], "git init")
+        await self.sb.put_files({"repo/.git/info/exclude": CACHES})
+        await self._ok([*GIT, "add", "-A"], "git add")
+        await self._ok([*GIT, "commit", "-q", "--no-verify", "-m", "baseline"], "baseline commit")
+        self.baseline = (await self._ok(["git", "rev-parse", "HEAD"], "git rev-parse")).strip()
+
+    async def diff(self) -> str:
+        """The working tree (tracked, new and deleted files) against the baseline commit."""
+        await self._ok([*GIT, "add", "-A"], "git add")
+        return await self._ok(["git", "-c", "core.quotepath=false", "diff", "--cached", "--no-color",
+                               "--no-ext-diff", "--binary", self.baseline], "git diff")
+
+    async def apply(self, patch: str, name: str) -> RunResult:
+        await self.sb.put_files({f"{TF_DIR}/{name}": patch})
+        return await self.run(["git", "apply", "--whitespace=nowarn", f"/work/{TF_DIR}/{name}"], 60)
+
+    async def snapshot(self) -> bytes:
+        """/work/repo as a tar (history included, so a restored workspace diffs the same)."""
+        # the tar stays in /work/.tf (outside the repository) until the next snapshot overwrites it:
+        # one sandbox call fewer per turn
+        await self._ok(["tar", "-C", "/work", "-cf", f"/work/{TF_DIR}/snap.tar", "repo"], "snapshot", cwd=".")
+        return await self.sb.read_file(f"{TF_DIR}/snap.tar")
+
+    async def restore(self, tar: bytes, baseline: str) -> None:
+        """Replace /work/repo with a snapshot (in this or a fresh sandbox)."""
+        await self.sb.put_files({f"{TF_DIR}/snap.tar": tar})
+        await self._ok(["sh", "-c", f'rm -rf {REPO} && tar -C /work -xf /work/{TF_DIR}/snap.tar && '
+                                    f'rm -f /work/{TF_DIR}/snap.tar'], "restore", cwd=".")
+        self.baseline = baseline
+
+    async def content_hash(self) -> str:
+        return (await self._ok(["python3", "-I", "-c", HASH_SCRIPT, REPO], "hashing the workspace", cwd=".")).strip()
+
+    async def run_tests(self, test_cmd: list[str], ids: list[str], timeout_s: float) -> tuple[RunResult, dict]:
+        """Run `ids` with the reporting plugin; returns the run and the plugin's report ({} if none)."""
+        await self.sb.put_files({f"{TF_DIR}/tf_swe_report.py": PLUGIN.read_bytes()})
+        await self._ok(["rm", "-f", f"/work/{TF_DIR}/report.json"], "clearing the report", cwd=".")
+        env = dict(self.env)
+        env["PYTHONPATH"] = ":".join(p for p in (f"/work/{TF_DIR}", env.get("PYTHONPATH", "")) if p)
+        argv = [*test_cmd, "-p", "tf_swe_report", f"--tf-swe-report=/work/{TF_DIR}/report.json", *ids]
+        res = await self.sb.run(argv, env=env, cwd="repo", timeout_s=timeout_s)
+        try:
+            report = json.loads(await self.sb.read_file(f"{TF_DIR}/report.json"))
+        except (SandboxError, ValueError):
+            report = {}
+        return res, report
