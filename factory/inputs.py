@@ -26,14 +26,19 @@ def read_records(path: Path, what: str) -> Iterator[dict[str, Any]]:
         return
     if path.suffix not in (".jsonl", ".json"):
         raise UserError(f"{what}: '{path}' should be a .jsonl or .parquet file")
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path} line {n}: not valid JSON ({e.msg}); expected one JSON object per line") from None
-            if not isinstance(row, dict):
-                raise UserError(f"{path} line {n}: expected a JSON object, got {type(row).__name__}")
-            yield row
+    n = 0
+    try:
+        with path.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise UserError(f"{path} line {n}: not valid JSON ({e.msg}); expected one JSON object per line") from None
+                if not isinstance(row, dict):
+                    raise UserError(f"{path} line {n}: expected a JSON object, got {type(row).__name__}")
+                yield row
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path} line {n + 1}: not UTF-8 text (byte {e.start} of the line's chunk); "
+                        "write the file as UTF-8") from None

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from factory.errors import UserError
+from factory.inputs import read_records
 from pipelines.swe.profiles import PYTEST
 from pipelines.swe.sources import check_source
 from tf_common import Strict
@@ -85,30 +86,7 @@ def _resolve_source(row: dict[str, Any], repos_dir: Path | None) -> dict[str, An
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        raise UserError(f"{path}: no such instances file")
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-        try:
-            return pq.read_table(path).to_pylist()
-        except Exception as e:  # noqa: BLE001 - pyarrow raises many types for a bad file
-            raise UserError(f"{path}: not a readable Parquet file ({type(e).__name__}: {e})") from None
-    rows = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise UserError(f"{path}: not UTF-8 text (byte {e.start})") from None
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UserError(f"{path}: row {n}: not JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise UserError(f"{path}: row {n}: expected a JSON object")
-        rows.append(row)
-    return rows
+    return list(read_records(path, "instances"))
 
 
 def load(path: Path, repos_dir: Path | None = None) -> list[Instance]:

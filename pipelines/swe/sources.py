@@ -121,17 +121,44 @@ def _git_archive(repo: Path, commit: str, tree: Path) -> None:
     archive.unlink()
 
 
+DEBIAN_MIRROR = os.environ.get("TF_SANDBOX_MIRROR", "http://deb.debian.org/debian")
+DEBIAN_SUITE = "bookworm"
+
+
+def _apt_options() -> list[str]:
+    """apt options for a private deb-src index in the cache: no root, no change to the system's
+    sources.list, and `apt-get source` works on a machine that has no deb-src line."""
+    root = cache_root() / "swe" / "apt"
+    (root / "sources").mkdir(parents=True, exist_ok=True)
+    (root / "lists" / "partial").mkdir(parents=True, exist_ok=True)
+    (root / "sources" / "src.sources").write_text(
+        f"Types: deb-src\nURIs: {DEBIAN_MIRROR}\nSuites: {DEBIAN_SUITE}\nComponents: main\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+    opts = ["-o", "Dir::Etc::SourceList=/dev/null", "-o", f"Dir::Etc::SourceParts={root / 'sources'}",
+            "-o", f"Dir::State::Lists={root / 'lists'}", "-o", "Debug::NoLocking=1"]
+    if os.geteuid() == 0:  # apt's _apt user cannot write into a cache under root's home
+        opts += ["-o", "APT::Sandbox::User=root"]
+    return opts
+
+
 def _debian(package: str, version: str, tree: Path) -> None:
-    """`apt-get source` (needs a deb-src line) into a temp dir, unpacked with dpkg-source."""
+    """`apt-get source` against the private deb-src index, unpacked with dpkg-source."""
+    if shutil.which("apt-get") is None or shutil.which("dpkg-source") is None:
+        raise UserError(f"source debian:{package}={version}: needs apt-get and dpkg-source (Debian/Ubuntu; "
+                        "apt-get install dpkg-dev)")
     work = tree.with_name("debian")
     work.mkdir()
-    p = subprocess.run(["apt-get", "source", "--download-only", f"{package}={version}"], cwd=work,
-                       capture_output=True, text=True)
+    opts = _apt_options()
+    steps = [(["apt-get", *opts, "update"], "apt-get update (deb-src index)"),
+             (["apt-get", *opts, "source", "--download-only", f"{package}={version}"], "apt-get source")]
+    for argv, what in steps:
+        p = subprocess.run(argv, cwd=work, capture_output=True, text=True)
+        if p.returncode != 0:
+            tail = [ln for ln in (p.stderr or p.stdout).strip().splitlines() if ln.startswith("E:")][-1:] or [""]
+            raise UserError(f"source debian:{package}={version}: {what} failed: {tail[0][:200]}")
     dscs = sorted(work.glob("*.dsc"))
-    if p.returncode != 0 or not dscs:
-        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or [""]
-        raise UserError(f"source debian:{package}={version}: apt-get source failed ({tail[0][:200]}); "
-                        "add a deb-src line for the suite to /etc/apt/sources.list and apt-get update")
+    if not dscs:
+        raise UserError(f"source debian:{package}={version}: apt-get source fetched no .dsc")
     q = subprocess.run(["dpkg-source", "--no-check", "-x", dscs[0].name, "src"], cwd=work,
                        capture_output=True, text=True)
     if q.returncode != 0:

@@ -21,6 +21,7 @@ REPO = "/work/repo"
 IMAGE_REPO = "/opt/swe/repo"
 TF_DIR = ".tf"  # under /work, outside the repository; holds the grader's plugin and report
 PLUGIN = Path(__file__).with_name("report_plugin.py")
+LAYER_VERSION = 2  # bump when layer_tree puts different files next to the repository
 CACHES = "__pycache__/\n*.pyc\n.pytest_cache/\n*.egg-info/\n.mypy_cache/\n"
 GIT = ["git", "-c", "user.name=baseline", "-c", "user.email=baseline@localhost", "-c", "commit.gpgsign=false"]
 HASH_SCRIPT = r"""
@@ -49,7 +50,7 @@ def env_for(python_path: list[str]) -> dict[str, str]:
 
 def layer_tree(repo_tree: Path) -> Path:
     """A directory holding the repository at opt/swe/repo, as an image layer wants it (cached)."""
-    key = hashlib.sha256(str(repo_tree.resolve()).encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{LAYER_VERSION}\n{repo_tree.resolve()}".encode()).hexdigest()[:16]
     out = cache_root() / "swe" / "layers" / key
     if not (out / ".complete").exists():
         shutil.rmtree(out, ignore_errors=True)
@@ -58,6 +59,9 @@ def layer_tree(repo_tree: Path) -> Path:
         for p in [dest, *dest.rglob("*")]:  # readable by the sandbox user, whatever the archive said
             if not p.is_symlink():
                 p.chmod(p.stat().st_mode | (0o555 if p.is_dir() else 0o444))
+        # agents (and models trained on SWE-agent logs) type `python`; Debian only has python3
+        (out / "tree" / "usr" / "local" / "bin").mkdir(parents=True)
+        (out / "tree" / "usr" / "local" / "bin" / "python").symlink_to("/usr/bin/python3")
         (out / ".complete").touch()
     return out / "tree"
 

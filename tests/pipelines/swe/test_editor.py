@@ -136,3 +136,9 @@ def test_guide_forbids_submit_first_and_forces_it_last():
     assert '"bash"' in json.dumps(SweGuide(tools, 100, submit_on_last=False).structured(5, True).json_schema)
     assert g.render('{"thought": "look around first", "tool_call": {"name": "bash", "arguments": {"command": "ls"}}}') \
         .endswith('<tool_call>\n{"name": "bash", "arguments": {"command": "ls"}}\n</tool_call>')
+
+
+def test_python_is_python3_in_the_repository_image(pool):
+    async def steps(t, ws):
+        return await t._bash({"command": "python -c 'import sys; print(sys.version_info[0])'"})
+    assert run(session(pool, steps)) == "3"

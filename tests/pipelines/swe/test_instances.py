@@ -64,15 +64,15 @@ def test_missing_field_duplicate_id_bad_json_empty(tmp_path):
     with pytest.raises(UserError, match="appears twice"):
         instances.load(_write(tmp_path, [ROW, ROW]))
     (tmp_path / "bad.jsonl").write_text('{"instance_id": \n')
-    with pytest.raises(UserError, match="row 1: not JSON"):
+    with pytest.raises(UserError, match="line 1: not valid JSON"):
         instances.load(tmp_path / "bad.jsonl")
     (tmp_path / "empty.jsonl").write_text("\n")
     with pytest.raises(UserError, match="no instances"):
         instances.load(tmp_path / "empty.jsonl")
     (tmp_path / "bin.jsonl").write_bytes(b"\xff\xfe{}")
-    with pytest.raises(UserError, match="not UTF-8"):
+    with pytest.raises(UserError, match="line 1: not UTF-8"):
         instances.load(tmp_path / "bin.jsonl")
-    with pytest.raises(UserError, match="no such instances file"):
+    with pytest.raises(UserError, match="instances: file .* not found"):
         instances.load(tmp_path / "nope.jsonl")
 
 

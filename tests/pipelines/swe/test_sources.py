@@ -29,3 +29,12 @@ def test_unknown_commit_and_non_repository(tmp_path, monkeypatch):
         sources.materialize(f"path:{fixture_git()}", commit="0" * 40)
     with pytest.raises(UserError, match="not a git repository"):
         sources.materialize(f"path:{tmp_path}")
+
+
+def test_debian_source_package_without_a_deb_src_line(tmp_path, monkeypatch):
+    """A private deb-src index in the cache: works on a machine whose sources.list has none."""
+    monkeypatch.setenv("TRAJECTORY_FACTORY_CACHE", str(tmp_path / "cache"))
+    tree = sources.materialize("debian:hello=2.10-3")
+    assert (tree / "debian" / "control").is_file() and (tree / "src" / "hello.c").is_file()
+    with pytest.raises(UserError, match=r"^source debian:hello=0\.0-0: apt-get source failed: E: "):
+        sources.materialize("debian:hello=0.0-0")
