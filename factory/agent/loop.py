@@ -31,6 +31,9 @@ class TurnGuide(Protocol):
 class LoopLimits:
     max_turns: int = 8
     max_completion_tokens: int = 4096
+    malformed_observations: int = 0
+    """malformed turns answered with an error message the model can act on (instead of ending the
+    trajectory), at most this many; counted in `LoopResult.malformed_turns`"""
     context_chars: int | None = None
     """budget for tool output in what the teacher is sent: older outputs beyond it are elided
     (the stored row keeps them whole)"""
@@ -43,10 +46,21 @@ class LoopResult:
     stop_reason: str  # "final" | "submitted" | "max_turns" | "max_tokens" | "malformed:<why>" | "teacher_error:<why>"
     tool_errors: list[str] = field(default_factory=list)
     tool_calls: int = 0
+    malformed_turns: int = 0
 
     @property
     def finished(self) -> bool:
         return self.stop_reason in ("final", "submitted")
+
+
+def _observe(res: LoopResult, msgs: list[Message], limits: LoopLimits, what: str) -> bool:
+    """Answer a malformed turn with an error the model can act on, while the budget lasts."""
+    if res.malformed_turns >= limits.malformed_observations:
+        return False
+    res.malformed_turns += 1
+    msgs.append(Message(role="user", content=f"error: {what}. Call a tool as <tool_call>{{\"name\": …, "
+                                             f"\"arguments\": {{…}}}}</tool_call>, one JSON object per call."))
+    return True
 
 
 def elide(messages: list[Message], budget: int | None) -> list[Message]:
@@ -100,11 +114,15 @@ async def run_agent(teacher: Teacher, messages: list[Message], tools: ToolBox, s
             except ValueError as e:
                 msgs.append(Message(role="assistant", content=text))
                 why = "length" if out.completions[0].finish_reason == "length" else "invalid"
+                if _observe(res, msgs, limits, f"your reply was not the JSON asked for ({why}: {e})"):
+                    continue
                 res.stop_reason = f"malformed:guided_{why}:{e}"
                 break
         parsed = hermes.parse(text, call_prefix=f"call_{turn}_")
         msgs.append(Message(role="assistant", content=parsed.content, tool_calls=parsed.calls))
         if parsed.errors:
+            if not parsed.calls and _observe(res, msgs, limits, f"your tool call could not be parsed ({parsed.errors[0]})"):
+                continue
             res.stop_reason = f"malformed:{parsed.errors[0]}"
             break
         if not parsed.calls:

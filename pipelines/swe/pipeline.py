@@ -166,6 +166,7 @@ class SwePipeline(Pipeline):
             "modifier": inst.modifier, "instance": inst.model_dump(exclude_none=True), "patch": run.patch,
             "submitted": run.submitted, "grading": report.to_meta(), "resolved": report.resolved,
             "grade_reason": report.reason, "stop_reason": res.stop_reason, "tool_calls": res.tool_calls,
+            "malformed_turns": res.malformed_turns,
             "tool_errors": res.tool_errors, "start_hash": run.start_hash, "guided": bool(self.options.guided),
             "teacher_format": hermes.TEACHER_FORMAT, **extra}
         if not res.finished and branch.kind != "step":

@@ -17,6 +17,10 @@ from pipelines.swe.workspace import Workspace, env_for
 from sandboxes.pool import SandboxPool
 
 
+# a malformed call is an observation the model can correct, a few times; the row then fails `calls`
+MALFORMED_OBSERVATIONS = 3
+
+
 @dataclass
 class Snapshot:
     tar: bytes
@@ -67,7 +71,8 @@ async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages:
         turns = max_turns or s.max_turns
         res = await run_agent(teacher, messages, box, s.sampling, seed=seed,
                               limits=LoopLimits(max_turns=turns, max_completion_tokens=turns * s.turn_max_tokens,
-                                                context_chars=s.context_chars),
+                                                context_chars=s.context_chars,
+                                                malformed_observations=MALFORMED_OBSERVATIONS),
                               affinity=affinity, guide=SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False) if s.guided else None,
                               first_turn=first_turn, on_turn=before_turn)
         patch = tools.submitted if tools.submitted is not None else await ws.diff()

@@ -1,4 +1,4 @@
-"""SWE verifiers: schema-valid calls each with a result; a final patch that is non-empty and
+"""SWE verifiers: schema-valid calls each with a result and no malformed turn; a final patch that is non-empty and
 applies; edits to tests flagged; the graded verdict (`tests`), re-graded in a fresh sandbox when
 the row was not graded in this process (`factory verify --pipeline swe FILE`)."""
 
@@ -110,6 +110,9 @@ class CallsVerifier:
             schemas = {t["function"]["name"]: t["function"]["parameters"] for t in json.loads(traj.tools or "[]")}
         except (ValueError, KeyError, TypeError):
             return Verdict(verifier=self.name, passed=False, reason="bad_tools_field")
+        malformed = int(traj.meta.get("malformed_turns") or 0)
+        if malformed:  # the row holds turns whose call could not be parsed: not something to train on
+            return Verdict(verifier=self.name, passed=False, reason=f"malformed_turns:{malformed}")
         answered = {m.tool_call_id for m in traj.messages if m.role == "tool"}
         n = 0
         for m in traj.messages:

@@ -113,3 +113,17 @@ def test_old_tool_output_is_elided_for_the_teacher_only():
     assert [m.content for m in out if m.role == "tool"][1:] == ["1" * 100, "2" * 100]
     assert out[2].content == "[output elided to save context: 100 characters]"
     assert msgs[2].content == "0" * 100 and elide(msgs, None) is msgs
+
+
+def test_malformed_turns_become_observations_while_the_budget_lasts():
+    broken = "<tool_call>{not json</tool_call>"
+    it = iter([broken, call("add", a=1, b=2), broken, broken, "never asked"])
+    teacher = ScriptedTeacher(lambda req: next(it))
+    res = asyncio.run(run_agent(teacher, [Message(role="user", content="go")], BOX, SamplingConfig(), 1,
+                                LoopLimits(malformed_observations=2), "t"))
+    assert res.malformed_turns == 2 and res.stop_reason.startswith("malformed:") and len(teacher.calls) == 4
+    errors = [m.content for m in res.messages if m.role == "user"][1:]
+    assert len(errors) == 2 and all(e.startswith("error: your tool call could not be parsed") for e in errors)
+    assert res.tool_calls == 1  # the good call in between ran
+    res0, _ = run([broken])  # the default budget is 0: the first malformed turn ends the run, as before
+    assert res0.malformed_turns == 0 and res0.stop_reason.startswith("malformed:")

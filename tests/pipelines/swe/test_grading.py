@@ -110,3 +110,27 @@ def test_filter_patch_keeps_source_drops_tests():
     kept, dropped = filter_patch(patch)
     assert [p for p, _ in split_patch(kept)] == ["pkg/a.py"]
     assert dropped == ["tests/test_a.py", "conftest.py", "pyproject.toml"]
+
+
+def test_calls_verifier_cheats():
+    import json
+
+    from factory.schema import Message, ToolCall, Trajectory
+    from pipelines.swe.tools import BASH_SCHEMA
+    from pipelines.swe.verifiers import CallsVerifier
+
+    tools = json.dumps([{"type": "function", "function": {"name": "bash", "parameters": BASH_SCHEMA}}])
+
+    def traj(calls, results, meta=None):
+        msgs = [Message(role="user", content="fix it"),
+                Message(role="assistant", content="look", tool_calls=[ToolCall(id=i, name=n, arguments=a) for i, n, a in calls])]
+        msgs += [Message(role="tool", content="ok", tool_call_id=r) for r in results]
+        return Trajectory(pipeline="swe", task_id="t", messages=msgs, tools=tools, meta=meta or {})
+
+    v = CallsVerifier()
+    assert v.verify(traj([("c1", "bash", '{"command": "ls"}')], ["c1"])).passed
+    assert v.verify(traj([("c1", "bash", '{"command": "ls"}')], [])).reason == "call_without_result:c1"
+    assert v.verify(traj([("c1", "bash", '{"cmd": "ls"}')], ["c1"])).reason == "invalid_arguments:bash"
+    assert v.verify(traj([("c1", "python", '{"code": "1"}')], ["c1"])).reason == "unknown_tool:python"
+    assert v.verify(traj([], [])).reason == "no_tool_calls"
+    assert v.verify(traj([("c1", "bash", '{"command": "ls"}')], ["c1"], {"malformed_turns": 1})).reason == "malformed_turns:1"
