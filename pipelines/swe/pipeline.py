@@ -148,7 +148,7 @@ class SwePipeline(Pipeline):
         if self.options.issue_text != "teacher" or not inst.setup_patch:
             return inst.problem_statement, {"issue_text": inst.issue_text or "given"}
         req = ChatRequest(messages=[{"role": "user", "content": issue.teacher_prompt(
-            inst.repo, inst.patch, inst.FAIL_TO_PASS, {})}], sampling=self._settings().sampling,
+            inst.repo, inst.patch, inst.FAIL_TO_PASS, inst.meta.get("failures") or {})}], sampling=self._settings().sampling,
             seed=derive_seed(task.seed, "issue"), affinity=task.id)
         out = await teacher.chat(req)
         text = out.completions[0].text.strip()

@@ -111,7 +111,9 @@ async def validate(pool: SandboxPool, prof: RepoProfile, rel: str, mod: str, tar
                     FAIL_TO_PASS=f2p, PASS_TO_PASS=p2p, source=prof.source, source_sha256=prof.sha256,
                     test_cmd=prof.test_cmd, python_path=prof.python_path, debian=prof.debian,
                     timeout_s=prof.timeout_s, profile=prof.name, modifier=mod, issue_text="template",
-                    meta={"target": f"{rel}::{target}", "family": modifiers.MODIFIERS[mod].family})
+                    meta={"target": f"{rel}::{target}", "family": modifiers.MODIFIERS[mod].family,
+                          # what the failing tests reported: material for a teacher-written statement
+                          "failures": {t: run.messages.get(t, "")[-600:] for t in f2p[:3]}})
     fixed = await grade(inst, gold, pool)
     if not fixed.resolved:
         stats.reject(f"gold_not_resolved:{fixed.reason}")

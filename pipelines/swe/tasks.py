@@ -25,7 +25,7 @@ from sandboxes.pool import SandboxPool
 from tf_common import Strict, cache_root
 
 log = logging.getLogger(__name__)
-SYNTH_VERSION = 1  # bump when synthesis would make different instances from the same inputs
+SYNTH_VERSION = 2  # bump when synthesis would make different instances from the same inputs
 
 
 def swe_sandbox() -> SandboxConfig:

@@ -23,8 +23,13 @@ def _statement(synthesised, tmp_path, reply):
 
 def test_teacher_statement_used_when_clean(synthesised, tmp_path):
     text = "Calling the library with ordinary input gives a wrong result since the last release; expected the documented value."
-    inst, (statement, meta) = _statement(synthesised, tmp_path, lambda req: text)
+    seen = []
+    inst, (statement, meta) = _statement(synthesised, tmp_path, lambda req: seen.append(req) or text)
     assert statement == text and meta == {"issue_text": "teacher"}
+    prompt = seen[0].messages[0]["content"]
+    # the teacher is shown the failing tests with what they reported, and the fix it must not quote
+    assert inst.FAIL_TO_PASS[0] in prompt and inst.meta["failures"][inst.FAIL_TO_PASS[0]][-80:] in prompt
+    assert inst.patch[:200] in prompt
 
 
 def test_teacher_statement_quoting_the_fix_is_refused(synthesised, tmp_path):
