@@ -17,7 +17,8 @@ from sandboxes.base import SandboxError
 from sandboxes.pool import SandboxPool
 
 # Files whose changes the grader drops: what decides the verdict must be the instance's, not the agent's.
-PROTECTED = ("conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py",
+PROTECTED = ("conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py",
+             "sitecustomize.py", "usercustomize.py", "*.pth",  # run at interpreter start-up, before any test
              "test_*.py", "*_test.py", "tests/*", "test/*", "testing/*", "*/tests/*", "*/test/*", "*/testing/*")
 _DIFF_HEADER = re.compile(r"^diff --git a/(.+?) b/(.+)$")
 

@@ -134,3 +134,10 @@ def test_calls_verifier_cheats():
     assert v.verify(traj([("c1", "python", '{"code": "1"}')], ["c1"])).reason == "unknown_tool:python"
     assert v.verify(traj([], [])).reason == "no_tool_calls"
     assert v.verify(traj([("c1", "bash", '{"command": "ls"}')], ["c1"], {"malformed_turns": 1})).reason == "malformed_turns:1"
+
+
+def test_start_up_hooks_are_dropped_too():
+    patch = "".join(f"diff --git a/{p} b/{p}\n+x\n" for p in
+                    ("src/sitecustomize.py", "usercustomize.py", "pkg/evil.pth", ".pytest.ini", "pkg/ok.py"))
+    kept, dropped = filter_patch(patch)
+    assert [p for p, _ in split_patch(kept)] == ["pkg/ok.py"] and len(dropped) == 4
