@@ -11,11 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import dedup, generation, sandboxes, shards, swe, verifiers
+from bench import dedup, generation, sandboxes, shards, swe, tool_use, verifiers
 from bench.common import machine, write_results
 
 PARTS = {"generation": generation.run, "dedup": dedup.run, "shards": shards.run, "verifiers": verifiers.run,
-         "sandboxes": sandboxes.run, "swe": swe.run}
+         "sandboxes": sandboxes.run, "swe": swe.run, "tool_use": tool_use.run}
 
 
 def _m(d: dict[str, float], fmt: str = "{:,.1f}") -> str:
@@ -83,6 +83,20 @@ def report(res: dict[str, Any], console: Console) -> None:
             for case, v in peer.items():
                 t.add_row(case, v["factory"], v["swebench"])
             console.print(t)
+    tu = res.get("tool_use")
+    if tu:
+        t = Table("tool", "session start s", "ms per call", f"{tool_use.CONCURRENT} concurrent calls, s",
+                  title="tool_use: MCP servers over stdio (confined) and a Python tool in the sandbox")
+        for name, x in tu["servers"].items():
+            t.add_row(f"mcp {name}", _m(x["start_s"], "{:.2f}"), _m(x["call_ms"]), f"{x['concurrent_s']:.2f}")
+        p = tu["python_tool"]
+        t.add_row(f"python city_info ({p['backend']})", "-", _m(p["call_ms"]), f"{p['concurrent_20_s']:.2f} (20)")
+        console.print(t)
+        gr = tu["graph"]
+        console.print(f"tool graph of the shipped sources: {gr['nodes']} tools {gr['nodes_by_source']}, {gr['edges']} "
+                      f"edges {gr['edges_by_kind']} (naive output→input name matching: {gr['naive_name_pairs']} pairs), "
+                      f"built in {gr['build_s']} s; listing per server: "
+                      + ", ".join(f"{k} {v['tools']} tools {v['list_s']} s" for k, v in gr["servers"].items()))
     if g and d and s:
         rate = g["single_turn"]["factory_trajectories_per_s"]
         console.print(f"teacher produces {rate:.2f} trajectories/s (single-turn workload); dedup is "

@@ -15,13 +15,16 @@ SMOLLM_VERSION=0.1.2
 sandbox_pkgs=()
 if command -v dpkg >/dev/null; then
   for pkg in bubblewrap mmdebstrap; do dpkg -s "$pkg" >/dev/null 2>&1 || sandbox_pkgs+=("$pkg"); done
+  # tool_use's npm MCP servers (filesystem, memory, everything) run on node; without it they are skipped.
+  command -v node >/dev/null 2>&1 || sandbox_pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || sandbox_pkgs+=(npm)
 fi
 if ((${#sandbox_pkgs[@]})); then
   if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
     echo "setup: installing ${sandbox_pkgs[*]} (Debian packages for the sandbox)"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${sandbox_pkgs[@]}" >/dev/null
   else
-    echo "setup: sandboxed pipelines (math) need Debian packages ${sandbox_pkgs[*]}: run" \
+    echo "setup: sandboxed pipelines (math) and npm MCP servers (tool_use) need Debian packages ${sandbox_pkgs[*]}: run" \
          "'sudo apt-get install ${sandbox_pkgs[*]}' (a running Docker engine can replace bubblewrap)" >&2
   fi
 fi

@@ -118,3 +118,23 @@ def test_swe_with_the_real_model_and_sandbox(embedded_teacher, make_cfg, tmp_pat
     assert {v["verifier"] for v in root["verdicts"]} >= {"calls", "patch", "tests"}
     calls = sum(len(msg["tool_calls"] or []) for msg in root["messages"])
     assert calls == sum(msg["role"] == "tool" for msg in root["messages"]) and calls >= 1
+
+
+def test_tool_use_with_the_real_model_and_tools(embedded_teacher, make_cfg):
+    """The embedded model writes requests and acts with real tools (sandboxed Python, the MCP time
+    server) under the turn guide. It rarely succeeds; the rows must still be whole and checked."""
+    cfg = make_cfg(pipeline="tool_use", pipeline_options={
+        "tasks": 3, "lengths": {1: 1, 2: 1}, "max_turns": 3, "turn_max_tokens": 160, "note_max_chars": 80,
+        "replay": False, "sources": {"mcp": ["time"]}})
+    out = driver.run(cfg, teacher=embedded_teacher)
+    m = load_manifest(out.run_dir)
+    rows = [r for side in ("accepted", "rejected") for s in m.shards(side)
+            for r in pq.read_table(out.run_dir / s.path).to_pylist()]
+    assert out.stats["errors"] == 0 and len(rows) == 3
+    for r in rows:
+        meta = json.loads(r["meta"]) if isinstance(r["meta"], str) else r["meta"]
+        assert meta["guided"] is True and meta["request_source"].startswith(("teacher", "template"))
+        assert {v["verifier"] for v in r["verdicts"]} >= {"format", "execution", "trace", "answer", "move"}
+        assert r["outcome"] in ("success", "failure", "negative") and r["teacher"]["backend"] == "embedded"
+        calls = sum(len(msg["tool_calls"] or []) for msg in r["messages"])
+        assert calls == sum(msg["role"] == "tool" for msg in r["messages"]) == len(meta["calls"])

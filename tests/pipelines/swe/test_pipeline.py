@@ -4,26 +4,16 @@ hashes hold; `factory verify` re-grades the stored rows to the same verdicts."""
 
 import json
 
-import pyarrow.parquet as pq
 import pytest
 
-from factory.manifest import load_manifest
 from factory.runner import driver
 from pipelines.swe import instances as inst_io
 from tests.fakes.scripted import ScriptedTeacher
 from tests.fakes.swe_teacher import make_reply
+from tests.rows import committed_rows
 
 
-def _rows(run_dir):
-    m = load_manifest(run_dir)
-    out = []
-    for side in ("accepted", "rejected"):
-        for s in m.shards(side):
-            for r in pq.read_table(run_dir / s.path).to_pylist():
-                r["meta"] = json.loads(r["meta"]) if isinstance(r["meta"], str) else r["meta"]
-                r["side"] = side
-                out.append(r)
-    return out
+_rows = committed_rows
 
 
 @pytest.fixture(scope="module")

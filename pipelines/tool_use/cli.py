@@ -1,0 +1,117 @@
+"""`factory tools`: install MCP servers, list the tools of the configured sources, build the
+dependency graph as a file users can inspect (and a picture). Registered under the entry-point group
+`trajectory_factory.commands`; imports stay inside the commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Tool sources and their dependency graph.")
+
+_CONFIG = typer.Option(None, "--config", help="a run config: its pipeline_options.sources are used")
+_PY = typer.Option(None, "--python", help="a Python tool module (repeatable); replaces the config's")
+_MCP = typer.Option(None, "--mcp", help="a shipped MCP server name (repeatable); replaces the config's")
+_API = typer.Option(None, "--openapi", help="an OpenAPI file or directory (repeatable); replaces the config's")
+
+
+def _sources(config: Path | None, python: list[str] | None, mcp: list[str] | None, openapi: list[str] | None):
+    from pydantic import ValidationError
+
+    from factory.config import describe_validation_error, load_config
+    from factory.errors import UserError
+    from pipelines.tool_use.tasks import Options, resolve_defaults
+
+    opts = {}
+    if config is not None:
+        opts = load_config(config, {}).pipeline_options
+    try:
+        o = resolve_defaults(Options.model_validate(opts), "")
+    except ValidationError as e:
+        raise UserError(describe_validation_error(e, f"{config}: pipeline_options")) from None
+    update = {k: v for k, v in (("python", python), ("mcp", mcp), ("openapi", openapi)) if v is not None}
+    try:
+        return o, type(o.sources).model_validate({**o.sources.model_dump(), **update})
+    except ValidationError as e:
+        raise UserError(describe_validation_error(e, "--python/--mcp/--openapi")) from None
+
+
+def _specs(sources):
+    from tool_graph.mcp_tools import McpHost
+    from pipelines.tool_use.toolset import load_specs
+
+    host = McpHost()
+    try:
+        return load_specs(sources, host)
+    finally:
+        host.close()
+
+
+@app.command("setup")
+def setup_cmd(names: list[str] = typer.Argument(None, help="shipped servers to install (default: all that can run "
+                                                             "here)")) -> None:
+    """Install shipped MCP servers into the cache (a venv per PyPI server, an npm prefix per npm one)."""
+    from tool_graph import install
+    from tool_graph.mcp_config import SHIPPED
+    from pipelines.tool_use.toolset import usable
+
+    for name in names or list(SHIPPED):
+        if name not in SHIPPED:
+            raise typer.BadParameter(f"unknown server '{name}'; shipped: {', '.join(SHIPPED)}")
+        why = usable(SHIPPED[name])
+        if why:
+            print(f"{name}: skipped, {why}")
+            continue
+        print(f"{name}: {install.executable(SHIPPED[name])}")
+
+
+@app.command("list")
+def list_cmd(config: Path = _CONFIG, python: list[str] = _PY, mcp: list[str] = _MCP,
+             openapi: list[str] = _API) -> None:
+    """The tools the sources offer: name, source, origin, and what the graph knows of them."""
+    _, sources = _sources(config, python, mcp, openapi)
+    for s in _specs(sources):
+        flags = ",".join(f for f, on in (("deterministic", s.deterministic), ("stateful", s.stateful),
+                                         ("simulated", not s.executable)) if on)
+        print(f"{s.name:32} {s.source:8} {s.origin[:40]:40} {flags}")
+
+
+@app.command("graph")
+def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write"),
+              picture: Path = typer.Option(None, "--picture", help="also draw it (.png or .svg)"),
+              check: bool = typer.Option(False, "--check", help="execute each candidate edge once; keep the "
+                                                                "verdict in the file"),
+              config: Path = _CONFIG, python: list[str] = _PY, mcp: list[str] = _MCP,
+              openapi: list[str] = _API) -> None:
+    """Build the dependency graph of the sources' tools and write it (nodes, edges, counts)."""
+    import asyncio
+    import random
+
+    from tool_graph import graph as tgraph
+    from tool_graph.values import MISSING, sample
+    from pipelines.tool_use.runtime import Runtime
+    from pipelines.tool_use.toolset import value_pool
+
+    o, sources = _sources(config, python, mcp, openapi)
+    g = tgraph.build(_specs(sources))
+    if check:
+        rt = Runtime(sources.servers(), o.sandbox, o.tool_timeout_s)
+        pool = value_pool(sources)
+        rng = random.Random(0)
+
+        def args_for(spec):
+            args = {k: sample(v, k, rng, pool) for k, v in spec.required().items()}
+            return None if any(v is MISSING for v in args.values()) else args
+
+        async def run(name, args):
+            return await asyncio.to_thread(rt.replay, g.spec(name), args)
+        try:
+            asyncio.run(tgraph.check_edges(g, run, args_for))
+        finally:
+            rt.close()
+    g.save(out)
+    if picture is not None:
+        tgraph.draw(g, picture)
+    print(json.dumps(g.summary()))

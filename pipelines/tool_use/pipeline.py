@@ -1,0 +1,141 @@
+"""Per task: the request (teacher-written and checked, or the template), then one agent run with the
+offered tools executed for real — Python callables in the sandbox, MCP servers confined, OpenAPI
+operations simulated and marked — then the checks. A negative task handled right is `negative`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any, ClassVar
+
+from factory.agent import hermes
+from factory.agent.loop import LoopLimits, run_agent
+from factory.pipeline import Pipeline
+from factory.schema import Message, Task, Trajectory
+from factory.seeding import derive_seed
+from factory.teacher.base import Teacher
+from factory.verify.base import Verifier
+from sandboxes.select import check_backend
+from tool_graph.mcp_tools import McpHost
+from tool_graph.spec import ToolSpec
+from pipelines.tool_use import PIPELINE, request
+from pipelines.tool_use.prompts import DEMO, SYSTEM, ToolUseGuide
+from pipelines.tool_use.runtime import Runtime, TrajectoryTools
+from pipelines.tool_use.tasks import Options, build_tasks, resolve_defaults
+from pipelines.tool_use.toolset import load_specs, value_pool
+from pipelines.tool_use.verifiers import (AnswerVerifier, ExecutionVerifier, FormatVerifier, MoveVerifier,
+                                          ReplayVerifier, TraceVerifier)
+
+log = logging.getLogger(__name__)
+
+
+class ToolUsePipeline(Pipeline):
+    name: ClassVar[str] = "tool_use"
+    description: ClassVar[str] = PIPELINE.description
+    Options: ClassVar[type[Options]] = Options
+    stat_keys: ClassVar[tuple[str, ...]] = ("variant", "shape", "length", "request_source")
+    inspect_keys: ClassVar[tuple[str, ...]] = ("variant", "chain", "stop_reason", "request_source")
+    card_keys: ClassVar[tuple[str, ...]] = ("variant", "shape", "length")
+    options: Options
+
+    def __init__(self, cfg: Any):
+        super().__init__(cfg)
+        self.options = resolve_defaults(self.options, cfg.teacher.backend)
+        self._rt: Runtime | None = None
+        self._lock = threading.Lock()
+
+    def tasks(self) -> list[Task]:
+        host = McpHost()
+        try:
+            specs = load_specs(self.options.sources, host)
+        finally:
+            host.close()
+        tasks, g = build_tasks(specs, self.options, self.cfg.seed, self.name, value_pool(self.options.sources))
+        log.info("tool graph: %s", g.summary())
+        return tasks
+
+    def preflight(self) -> None:
+        if self.options.sources.python:
+            check_backend(self.options.sandbox)
+
+    def runtime(self) -> Runtime:
+        with self._lock:
+            if self._rt is None:
+                self._rt = Runtime(self.options.sources.servers(), self.options.sandbox, self.options.tool_timeout_s)
+            return self._rt
+
+    def open(self) -> None:
+        self.runtime()
+
+    def close(self) -> None:
+        with self._lock:
+            rt, self._rt = self._rt, None
+        if rt is not None:
+            rt.close()
+
+    def verifiers(self) -> list[Verifier]:
+        out: list[Verifier] = [FormatVerifier(), ExecutionVerifier(), TraceVerifier(), AnswerVerifier(), MoveVerifier()]
+        return out + [ReplayVerifier(self.runtime())] if self.options.replay else out
+
+    async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
+        o, p = self.options, task.payload
+        offered = [ToolSpec.model_validate(s) for s in p["offered"]]
+        known = {s.name: s for s in offered}
+        # A look-alike runs the real tool it imitates; that tool's spec travels in the task.
+        for fake, real in p["lookalikes"].items():
+            known[real] = known[fake].model_copy(update={"name": real})
+        describe = {**{n: s.model_dump() for n, s in known.items()}, **p["described"]}
+        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
+                                                                "temperature": o.temperature})
+        text, source, req_usage = await request.write(
+            p, describe, teacher if o.request_writer == "teacher" else None, sampling,
+            derive_seed(task.seed, "request"), o.guided, f"{task.id}/request")
+        tools = TrajectoryTools(self.runtime(), offered, p["lookalikes"], p["fail_tool"], teacher, sampling,
+                                derive_seed(task.seed, "simulate"), known)
+        msgs = [Message(role="system", content=SYSTEM), Message(role="user", content=text)]
+        try:
+            res = await run_agent(teacher, msgs, tools.toolbox(), sampling, seed=derive_seed(task.seed, "solve"),
+                                  limits=LoopLimits(max_turns=o.max_turns,
+                                                    max_completion_tokens=o.max_turns * o.turn_max_tokens),
+                                  affinity=task.id,
+                                  guide=ToolUseGuide([s.schema()["function"] for s in offered], o.note_max_chars)
+                                  if o.guided else None,
+                                  aside=DEMO if o.demonstration else "")
+        finally:
+            await tools.close()
+        walk = p["walk"]
+        meta: dict[str, Any] = {
+            "variant": p["variant"], "shape": walk["shape"], "length": len(walk["steps"]), "walk": walk,
+            "chain": " → ".join(s["tool"] for s in walk["steps"]), "offered": [s.name for s in offered],
+            "lookalikes": p["lookalikes"], "missing": p["missing"], "fail_tool": p["fail_tool"],
+            "request_source": source, "stop_reason": res.stop_reason, "tool_calls": res.tool_calls,
+            "tool_errors": res.tool_errors, "calls": tools.calls,
+            "simulated": any(c["how"] == "simulated" for c in tools.calls),
+            "tool_sources": {s.name: {"source": s.source, "origin": s.origin, "deterministic": s.deterministic,
+                                      "runs": p["lookalikes"].get(s.name, s.name)} for s in offered},
+            "max_turns": o.max_turns, "guided": o.guided, "teacher_format": hermes.TEACHER_FORMAT,
+            "teacher_aside": "demonstration" if o.demonstration else None}
+        for s in offered:  # a look-alike re-runs as the tool it really is
+            real = known.get(meta["tool_sources"][s.name]["runs"])
+            if real is not None:
+                meta["tool_sources"][s.name].update(source=real.source, origin=real.origin,
+                                                    deterministic=real.deterministic)
+        if not res.finished:
+            meta["failure_reason"] = res.stop_reason
+        usage = res.usage.add(req_usage)
+        return [Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=usage, meta=meta,
+                           tools=json.dumps([s.schema() for s in offered]))]
+
+    def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
+        out = []
+        for t in verified:
+            if t.outcome == "error":
+                out.append(t)
+            elif t.reject_reason is not None:
+                out.append(t.model_copy(update={"outcome": "failure"}))
+            elif t.meta.get("variant") == "negative":
+                out.append(t.model_copy(update={"outcome": "negative"}))
+            else:
+                out.append(t)
+        return out

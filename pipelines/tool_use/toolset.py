@@ -1,0 +1,98 @@
+"""The configured tool sources, loaded into specs: Python modules, MCP servers (shipped names or
+full entries), OpenAPI files. Loading lists MCP servers' tools (starting each once); a worker needs
+only the specs a task carries and the source entries to execute them."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from factory.errors import UserError
+from tf_common import Strict
+from tool_graph import openapi_tools, python_tools
+from tool_graph.install import InstallError
+from tool_graph.mcp_config import McpServer, resolve
+from tool_graph.mcp_tools import McpError, McpHost
+from tool_graph.spec import ToolSpec
+from tool_graph.values import POOL
+
+log = logging.getLogger(__name__)
+
+
+class Sources(Strict):
+    python: list[str] = Field(default_factory=lambda: ["tool_graph.toolsets.everyday"],
+                              description="modules (their public functions) or module:f,g; self-contained files")
+    mcp: list[McpServer] = Field(default_factory=lambda: [resolve("time"), resolve("memory")],
+                                 description="shipped server names (time, git, fetch, filesystem, memory, "
+                                             "everything) or full entries {name, command, args, env, …}")
+    openapi: list[str] = Field(default_factory=list, description="OpenAPI/Swagger files or directories; their "
+                                                                 "responses are simulated by the teacher")
+    values: dict[str, list[Any]] = Field(default_factory=dict, description="extra argument values by input name "
+                                                                           "that requests may carry")
+
+    @field_validator("mcp", mode="before")
+    @classmethod
+    def _shipped(cls, v: Any) -> Any:
+        """A name stands for the shipped entry (written out in full in the resolved config)."""
+        return [resolve(x) if isinstance(x, str) else x for x in v] if isinstance(v, list) else v
+
+    def servers(self) -> dict[str, McpServer]:
+        return {s.name: s for s in self.mcp}
+
+
+def usable(server: McpServer) -> str | None:
+    """Why a server cannot run on this machine, or None."""
+    if server.install and server.install.startswith("npm:") and shutil.which("node") is None:
+        return "needs node (apt-get install nodejs npm)"
+    return None
+
+
+def module_file(module: str) -> Path:
+    spec = importlib.util.find_spec(module.partition(":")[0])
+    if spec is None or spec.origin is None:
+        raise UserError(f"pipeline_options.sources.python: cannot find module '{module}'")
+    return Path(spec.origin)
+
+
+def value_pool(sources: Sources) -> dict[str, list[Any]]:
+    pool = dict(POOL)
+    for ref in sources.python:
+        mod = importlib.import_module(ref.partition(":")[0])
+        pool.update(getattr(mod, "EXAMPLES", {}))
+    pool.update(sources.values)
+    return pool
+
+
+def load_specs(sources: Sources, host: McpHost) -> list[ToolSpec]:
+    specs: list[ToolSpec] = []
+    try:
+        for ref in sources.python:
+            specs += python_tools.load_module(ref)[0]
+        for path in sources.openapi:
+            specs += openapi_tools.load(path)
+    except python_tools.ToolSourceError as e:
+        raise UserError(f"pipeline_options.sources: {e}") from None
+    for server in sources.servers().values():
+        why = usable(server)
+        if why:
+            log.warning("MCP server '%s' skipped: %s", server.name, why)
+            continue
+        try:
+            specs += host.run(host.list_tools(server), timeout=600)
+        except (McpError, InstallError, RuntimeError) as e:
+            raise UserError(f"pipeline_options.sources.mcp '{server.name}': {e}") from None
+    seen: dict[str, str] = {}
+    for s in specs:
+        if s.name in seen:
+            raise UserError(f"pipeline_options.sources: tool name '{s.name}' comes from both {seen[s.name]} and "
+                            f"{s.origin}; list `exclude: [{s.name}]` on one MCP server or drop a source")
+        seen[s.name] = s.origin
+    if not specs:
+        raise UserError("pipeline_options.sources: no tools loaded; name at least one python module, MCP server "
+                        "or OpenAPI file")
+    return specs

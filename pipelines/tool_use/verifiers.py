@@ -1,0 +1,245 @@
+"""APIGen-style checks, in order — format, execution, then semantics — each failing with a reason.
+They read only the record (messages, offered `tools`, meta), so `factory verify --pipeline tool_use`
+re-checks any file; `replay` also re-runs deterministic tools and compares their results."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jsonschema
+
+from factory.schema import Message, Trajectory, Verdict
+from tool_graph.spec import ToolSpec
+from pipelines.tool_use.mentions import leaves, mentions
+from pipelines.tool_use.runtime import Runtime
+
+REFUSAL = re.compile(r"\b(cannot|can't|can not|unable|not able|don't have|do not have|no (?:suitable |available |"
+                     r"appropriate )?tools?\b|not available|isn't possible|not possible|no way to)", re.I)
+EMPTY = re.compile(r"\b(no|none|nothing|empty|zero|0|not find|did not find|didn't find|found no)\b", re.I)
+FAILURE = re.compile(r"\b(fail(?:ed|s|ure)?|error|unavailable|could not|couldn't|unable|did not work|"
+                     r"didn't work|not respond)", re.I)
+
+
+def _ok(m: Message) -> bool:
+    return m.role == "tool" and not m.content.startswith("error:")
+
+
+def final_reply(t: Trajectory) -> str:
+    last = t.messages[-1] if t.messages else None
+    return last.content if last is not None and last.role == "assistant" and not last.tool_calls else ""
+
+
+def request(t: Trajectory) -> str:
+    return next((m.content for m in t.messages if m.role == "user"), "")
+
+
+def calls(t: Trajectory) -> list[tuple[int, Any, Message | None]]:
+    """(index of the assistant message, call, its result message) in order."""
+    results = {m.tool_call_id: m for m in t.messages if m.role == "tool"}
+    return [(i, c, results.get(c.id)) for i, m in enumerate(t.messages) if m.role == "assistant" for c in m.tool_calls]
+
+
+def _args(c: Any) -> Any:
+    try:
+        return json.loads(c.arguments)
+    except json.JSONDecodeError:
+        return None
+
+
+def _data(m: Message) -> Any:
+    try:
+        return json.loads(m.content)
+    except json.JSONDecodeError:
+        return m.content if len(m.content) <= 120 else None
+
+
+def _verdict(name: str, why: str) -> Verdict:
+    return Verdict(verifier=name, passed=not why, score=0.0 if why else 1.0, reason=why)
+
+
+class FormatVerifier:
+    """Every call names an offered tool, with JSON arguments valid against its schema, and got a result."""
+
+    name = "format"
+
+    def verify(self, t: Trajectory) -> Verdict:
+        stop = str(t.meta.get("stop_reason", ""))
+        if stop.startswith(("malformed", "teacher_error")):
+            return _verdict(self.name, stop.split(":")[0] + ":" + stop.split(":")[1] if ":" in stop else stop)
+        try:
+            offered = {s["function"]["name"]: s["function"]["parameters"] for s in json.loads(t.tools or "[]")}
+        except (json.JSONDecodeError, KeyError, TypeError):
+            return _verdict(self.name, "tools_unreadable")
+        for _, c, res in calls(t):
+            if c.name not in offered:
+                return _verdict(self.name, f"unknown_tool:{c.name}")
+            args = _args(c)
+            if not isinstance(args, dict):
+                return _verdict(self.name, f"arguments_not_an_object:{c.name}")
+            try:
+                jsonschema.validate(args, offered[c.name])
+            except jsonschema.ValidationError:
+                return _verdict(self.name, f"invalid_arguments:{c.name}")
+            except jsonschema.SchemaError:
+                return _verdict(self.name, f"schema_invalid:{c.name}")
+            if res is None:
+                return _verdict(self.name, f"call_without_result:{c.name}")
+        return _verdict(self.name, "")
+
+
+class ExecutionVerifier:
+    """A failed call is handled: the same tool later succeeds, or the final reply says it failed."""
+
+    name = "execution"
+
+    def verify(self, t: Trajectory) -> Verdict:
+        seq = calls(t)
+        final = final_reply(t)
+        for k, (_, c, res) in enumerate(seq):
+            if res is None or _ok(res):
+                continue
+            recovered = any(c2.name == c.name and r2 is not None and _ok(r2) for _, c2, r2 in seq[k + 1:])
+            if not recovered and not FAILURE.search(final):
+                return _verdict(self.name, f"unhandled_failure:{c.name}")
+        return _verdict(self.name, "")
+
+
+class TraceVerifier:
+    """Every argument value of every call appears in the request or in an earlier successful result."""
+
+    name = "trace"
+
+    def verify(self, t: Trajectory) -> Verdict:
+        known = [request(t)]
+        results = {m.tool_call_id: m for m in t.messages if m.role == "tool"}
+        for m in t.messages:
+            if m.role != "assistant":
+                continue
+            for c in m.tool_calls:
+                args = _args(c)
+                for v in leaves(args if isinstance(args, dict) else {}):
+                    if isinstance(v, bool):
+                        continue
+                    if not any(mentions(text, v) for text in known):
+                        return _verdict(self.name, f"untraceable:{c.name}:{str(v)[:40]}")
+            for c in m.tool_calls:  # results of this turn are known to later turns only
+                r = results.get(c.id)
+                if r is not None and _ok(r):
+                    known.append(r.content)
+        return _verdict(self.name, "")
+
+
+def _chain(t: Trajectory) -> list[dict[str, Any]]:
+    return (t.meta.get("walk") or {}).get("steps") or []
+
+
+class AnswerVerifier:
+    """The final reply states what the tools returned: for each tool of the chain, a value of its last
+    successful result that the request did not already hold."""
+
+    name = "answer"
+
+    def verify(self, t: Trajectory) -> Verdict:
+        final = final_reply(t)
+        if not final.strip():
+            return _verdict(self.name, "no_final_reply")
+        if t.meta.get("variant") in ("negative", "missing_param"):
+            return _verdict(self.name, "")
+        req = request(t)
+        last: dict[str, Any] = {}
+        for _, c, res in calls(t):
+            if res is not None and _ok(res):
+                last[c.name] = _data(res)
+        for step in _chain(t):
+            if step["tool"] not in last or last[step["tool"]] is None:
+                continue
+            data = last[step["tool"]]
+            if isinstance(data, str):  # a status line ("Entities deleted successfully"), not a value to report
+                continue
+            if not leaves(data):  # an empty result is an answer too: the reply must say nothing was found
+                if not EMPTY.search(final):
+                    return _verdict(self.name, f"empty_result_not_reported:{step['tool']}")
+                continue
+            fresh = [v for v in leaves(data) if not isinstance(v, bool) and str(v).strip() and not mentions(req, v)]
+            if fresh and not any(mentions(final, v, rounding=True) for v in fresh):
+                return _verdict(self.name, f"result_not_in_answer:{step['tool']}")
+        return _verdict(self.name, "")
+
+
+class MoveVerifier:
+    """The move the task called for: the whole chain, in dependency order, and nothing else (normal,
+    look-alike); recovered or reported the failure (failing tool); asked for the missing value
+    (missing parameter); called nothing and said so (negative)."""
+
+    name = "move"
+
+    def verify(self, t: Trajectory) -> Verdict:
+        variant = t.meta.get("variant", "normal")
+        seq = calls(t)
+        final = final_reply(t)
+        if variant == "negative":
+            if seq:
+                return _verdict(self.name, f"called_tool_in_negative:{seq[0][1].name}")
+            return _verdict(self.name, "" if REFUSAL.search(final) else "no_refusal")
+        if variant == "missing_param":
+            miss = t.meta.get("missing") or {}
+            if any(c.name == miss.get("tool") for _, c, _ in seq):
+                return _verdict(self.name, f"guessed_missing:{miss.get('input')}")
+            words = [w for w in re.split(r"[_\W]+", str(miss.get("input", "")).lower()) if len(w) >= 3]
+            asked = "?" in final and any(w in final.lower() for w in words)
+            return _verdict(self.name, "" if asked else "did_not_ask")
+        for name in t.meta.get("lookalikes") or {}:
+            if any(c.name == name for _, c, _ in seq):
+                return _verdict(self.name, f"called_lookalike:{name}")
+        chain = [s["tool"] for s in _chain(t)]
+        for _, c, _ in seq:
+            if c.name not in chain:
+                return _verdict(self.name, f"unneeded_call:{c.name}")
+        first_ok = {}
+        for pos, (_, c, res) in enumerate(seq):
+            if res is not None and _ok(res):
+                first_ok.setdefault(c.name, pos)
+        missing = [n for n in chain if n not in first_ok]
+        if missing:
+            if variant == "failing_tool" and t.meta.get("fail_tool") in missing and FAILURE.search(final):
+                return _verdict(self.name, "")  # reported rather than recovered: also the right move
+            return _verdict(self.name, f"missed_step:{missing[0]}")
+        for step in _chain(t):
+            for i, _ in step.get("fed", {}).values():
+                src = _chain(t)[i]["tool"]
+                if first_ok[step["tool"]] < first_ok[src]:
+                    return _verdict(self.name, f"wrong_order:{src}->{step['tool']}")
+        return _verdict(self.name, "")
+
+
+class ReplayVerifier:
+    """Re-runs each successful call of a deterministic, executable tool and compares the result: a
+    stored observation that the tool would not give is a tampered or fabricated row."""
+
+    name = "replay"
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    def verify(self, t: Trajectory) -> Verdict:
+        """Score: the share of deterministic calls actually re-run (a source this config lacks cannot be)."""
+        sources = t.meta.get("tool_sources") or {}
+        due = done = 0
+        for _, c, res in calls(t):
+            info = sources.get(c.name)
+            if res is None or not _ok(res) or not info or not info.get("deterministic") or info.get("source") == "openapi":
+                continue
+            due += 1
+            spec = ToolSpec(name=info["runs"], description="", parameters={}, source=info["source"],
+                            origin=info["origin"])
+            if not self.runtime.can_replay(spec):
+                continue
+            done += 1
+            again = self.runtime.replay(spec, _args(c) or {})
+            if not again.ok:
+                return _verdict(self.name, f"replay_failed:{c.name}")
+            if _data(Message(role="tool", content=again.text)) != _data(res):
+                return _verdict(self.name, f"result_mismatch:{c.name}")
+        return Verdict(verifier=self.name, passed=True, score=done / due if due else 1.0, reason="")

@@ -1,0 +1,120 @@
+"""Real MCP servers over stdio: the PyPI time server and an npm server, one long-lived session for
+stateless servers, a fresh confined state per trajectory for stateful ones, errors and a dying server
+as observations, and the confinement every server runs in."""
+
+import asyncio
+import shutil
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tool_graph.mcp_config import SHIPPED, McpServer
+from tool_graph.mcp_tools import McpError
+
+PROBE = Path(__file__).with_name("probe_server.py")
+HERE = Path(__file__).resolve()
+
+
+def test_time_server_lists_and_calls(host):
+    specs = asyncio.run(host.list_tools(SHIPPED["time"]))
+    by = {s.name: s for s in specs}
+    assert set(by) == {"get_current_time", "convert_time"}
+    assert "datetime" in by["get_current_time"].outputs() and by["convert_time"].deterministic
+    ok = asyncio.run(host.call(SHIPPED["time"], "convert_time", {"source_timezone": "Europe/Paris", "time": "12:00",
+                                                                 "target_timezone": "Asia/Tokyo"}))
+    assert ok.ok and ok.data["target"]["timezone"] == "Asia/Tokyo"
+    bad = asyncio.run(host.call(SHIPPED["time"], "get_current_time", {"timezone": "Mars/Olympus"}))
+    assert not bad.ok and bad.error == "tool_error" and "Mars/Olympus" in bad.text
+
+
+def test_one_session_serves_concurrent_calls(host):
+    async def many():
+        return await asyncio.gather(*(host.call(SHIPPED["time"], "get_current_time", {"timezone": "Etc/UTC"})
+                                      for _ in range(30)))
+    before = dict(host._shared)
+    outs = asyncio.run(many())
+    assert all(o.ok for o in outs) and host._shared.keys() == before.keys() | {"time"}
+
+
+def _probe(**kw):
+    return McpServer(name=kw.pop("name", "probe"), command=sys.executable, args=[str(PROBE)],
+                     readable=[str(PROBE)], **kw)
+
+
+def test_a_dying_server_fails_the_call_and_is_restarted(host):
+    server = _probe(name="probe-die")
+    died = asyncio.run(host.call(server, "die", {}))
+    assert not died.ok and died.error in ("server_died", "tool_exception")
+    restarts = host.restarts
+    again = asyncio.run(host.call(server, "read", {"path": str(PROBE)}))
+    assert again.ok and "nosy MCP server" in again.text and host.restarts == restarts + 1
+
+
+def test_confinement_hides_the_host_and_the_network(host, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("host secret")
+    server = _probe(name="probe-confined")
+    for path in (str(secret), str(HERE)):
+        out = asyncio.run(host.call(server, "read", {"path": path}))
+        assert out.text.startswith("refused:") and "No such file" in out.text
+    # A loopback service on the host is out of reach: the server has its own network namespace.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    threading.Thread(target=lambda: listener.accept(), daemon=True).start()
+    try:
+        out = asyncio.run(host.call(server, "connect", {"host": "127.0.0.1", "port": port}))
+    finally:
+        listener.close()
+    assert out.text.startswith("refused:"), out.text
+    wrote = asyncio.run(host.call(server, "write", {"path": "/usr/evil"}))
+    assert wrote.text.startswith("refused:") and "Read-only" in wrote.text
+    # Unconfined, the same server does see the host: the test above is not vacuous.
+    free = asyncio.run(host.call(_probe(name="probe-free", confine=False), "read", {"path": str(secret)}))
+    assert free.ok and free.text == "host secret"
+
+
+@pytest.mark.skipif(shutil.which("node") is None and __import__("os").environ.get("CI") != "true",
+                    reason="npm servers need node (CI installs it)")
+def test_filesystem_server_gets_a_fresh_confined_directory_per_trajectory(host):
+    async def go():
+        a = await host.open_state(SHIPPED["filesystem"])
+        b = await host.open_state(SHIPPED["filesystem"])
+        try:
+            assert a.state != b.state
+            wrote = await a.call("write_file", {"path": str(a.state / "n.txt"), "content": "hello"})
+            assert wrote.ok
+            assert not (await b.call("read_text_file", {"path": str(a.state / "n.txt")})).ok
+            escape = await a.call("read_text_file", {"path": str(a.state / ".." / ".." / "etc" / "passwd")})
+            assert not escape.ok and "outside allowed directories" in escape.text
+            host_file = await a.call("read_text_file", {"path": str(HERE)})
+            assert not host_file.ok
+            return a.state
+        finally:
+            await a.close()
+            await b.close()
+    state = asyncio.run(go())
+    assert not state.exists()
+
+
+def test_git_server_sees_only_its_fixture_repository(host):
+    async def go():
+        repo = await host.open_state(SHIPPED["git"])
+        try:
+            log = await repo.call("git_log", {"repo_path": str(repo.state)})
+            assert log.ok and "Start the notes" in log.text
+            outside = await repo.call("git_status", {"repo_path": str(HERE.parents[2])})
+            assert not outside.ok
+        finally:
+            await repo.close()
+    asyncio.run(go())
+
+
+def test_an_unstartable_server_is_one_clear_error(host):
+    bad = McpServer(name="nope", command=sys.executable, args=["-c", "import sys; sys.exit(3)"], confine=False)
+    with pytest.raises(McpError, match="'nope' failed to start"):
+        asyncio.run(host.list_tools(bad))
+    out = asyncio.run(host.call(bad, "anything", {}))
+    assert not out.ok and out.error == "server_unavailable"

@@ -1,0 +1,157 @@
+"""The dependency graph: an edge A → B when an output field of A can feed a required input of B
+(same normalised name, compatible type, not a generic name), or when both act on the same stateful
+resource and A writes what B reads. `check_edges` keeps a candidate only after the pair executes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from tf_common import Strict
+from tool_graph.outcome import Outcome
+from tool_graph.spec import ToolSpec, json_type
+from tool_graph.values import norm
+
+# Names so generic that matching on them links everything to everything (measured on the OpenAPI
+# directory: most of the 1.7 M naive name matches came from these).
+STOP = frozenset({"id", "name", "value", "values", "text", "data", "result", "results", "type", "unit", "input",
+                  "output", "query", "content", "message", "status", "count", "description", "title", "format",
+                  "key", "items", "item", "body", "page", "limit", "offset", "size", "code", "error", "url",
+                  "metadata", "options", "params", "version", "created_at", "updated_at", "state", "kind", "q"})
+_AFFIX = re.compile(r"^(source|target|from|to|start|end|first|second|new|old|input|origin|destination)_|"
+                    r"_(a|b|1|2|from|to|start|end)$")
+_WRITER = re.compile(r"^(create|write|add|append|init|commit|edit|move|set|put|insert|store|save)")
+_READER = re.compile(r"^(read|get|list|search|open|show|log|diff|status|find|query|fetch|load)")
+ALIASES = {"capital": "city"}
+
+
+class Edge(Strict):
+    source: str
+    target: str
+    kind: str  # "field" | "resource"
+    fields: list[tuple[str, str]] = Field(default_factory=list)
+    """(output field of source, input of target); for resource edges, inputs both share"""
+    checked: bool | None = None
+    """None: not executed; True: the pair ran with the source's output fed in; False: it did not"""
+
+
+class ToolGraph(Strict):
+    nodes: list[ToolSpec]
+    edges: list[Edge]
+
+    def spec(self, name: str) -> ToolSpec:
+        return next(n for n in self.nodes if n.name == name)
+
+    def out_edges(self, name: str) -> list[Edge]:
+        return [e for e in self.edges if e.source == name and e.checked is not False]
+
+    def summary(self) -> dict[str, Any]:
+        by_kind: dict[str, int] = {}
+        for e in self.edges:
+            by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
+        sources: dict[str, int] = {}
+        for n in self.nodes:
+            sources[n.source] = sources.get(n.source, 0) + 1
+        return {"nodes": len(self.nodes), "edges": len(self.edges), "edges_by_kind": by_kind, "nodes_by_source": sources,
+                "checked": sum(e.checked is True for e in self.edges),
+                "failed_check": sum(e.checked is False for e in self.edges)}
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"summary": self.summary(), **self.model_dump(mode="json")}, indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> "ToolGraph":
+        data = json.loads(path.read_text())
+        data.pop("summary", None)
+        return cls.model_validate(data)
+
+
+def key(name: str) -> str:
+    k = _AFFIX.sub("", norm(name))
+    return ALIASES.get(k, k)
+
+
+def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    ta, tb = json_type(a), json_type(b)
+    return ta == tb or "any" in (ta, tb) or (ta == "number" and tb == "string")
+
+
+def field_matches(a: ToolSpec, b: ToolSpec) -> list[tuple[str, str]]:
+    outs = a.outputs()
+    pairs = []
+    for inp, ischema in b.required().items():
+        k = key(inp)
+        if k in STOP or len(k) < 3:
+            continue
+        for out, oschema in outs.items():
+            if key(out) == k and _compatible(oschema, ischema):
+                pairs.append((out, inp))
+                break
+    return pairs
+
+
+def build(specs: list[ToolSpec]) -> ToolGraph:
+    edges = []
+    for a in specs:
+        for b in specs:
+            if a.name == b.name:
+                continue
+            same_state = a.stateful and b.stateful and a.origin == b.origin
+            # Within one stateful server, data flows from what writes to what reads; a reader's output
+            # "feeding" a writer only re-creates what exists.
+            pairs = field_matches(a, b) if not same_state or _WRITER.match(norm(a.name)) else []
+            if pairs:
+                edges.append(Edge(source=a.name, target=b.name, kind="field", fields=pairs))
+            elif same_state and _WRITER.match(norm(a.name)) and _READER.match(norm(b.name)):
+                shared = sorted(set(a.required()) & set(b.required()))
+                edges.append(Edge(source=a.name, target=b.name, kind="resource", fields=[(s, s) for s in shared]))
+    return ToolGraph(nodes=specs, edges=edges)
+
+
+Runner = Callable[[str, dict[str, Any]], Awaitable[Outcome]]
+
+
+async def check_edges(graph: ToolGraph, run: Runner, args_for: Callable[[ToolSpec], dict[str, Any] | None]) -> None:
+    """Execute each field edge whose source can run with sampled arguments: the source's output fields
+    fed into the target (other inputs sampled) → `checked` True when the target succeeds."""
+    for e in graph.edges:
+        a, b = graph.spec(e.source), graph.spec(e.target)
+        if e.kind != "field" or not (a.executable and b.executable) or a.stateful or b.stateful:
+            continue
+        a_args, b_args = args_for(a), args_for(b)
+        if a_args is None or b_args is None:
+            continue
+        first = await run(a.name, a_args)
+        if not first.ok or not isinstance(first.data, dict):
+            continue
+        for out, inp in e.fields:
+            if out in first.data:
+                b_args[inp] = first.data[out]
+        e.checked = (await run(b.name, b_args)).ok
+
+
+def draw(graph: ToolGraph, path: Path) -> None:
+    """A picture of the graph (PNG/SVG by suffix), tools coloured by source."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(n.name for n in graph.nodes)
+    g.add_edges_from((e.source, e.target) for e in graph.edges)
+    colours = {"python": "#4c72b0", "mcp": "#dd8452", "openapi": "#55a868"}
+    pos = nx.spring_layout(g, seed=0, k=1.5 / max(1, len(g) ** 0.5))
+    fig, ax = plt.subplots(figsize=(12, 9))
+    nx.draw_networkx(g, pos, ax=ax, node_size=300, font_size=7, arrows=True, arrowsize=8, width=0.6,
+                     node_color=[colours.get(n.source, "#999") for n in graph.nodes])
+    ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

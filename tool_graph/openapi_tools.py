@@ -1,0 +1,113 @@
+"""OpenAPI operations as tools (OpenAPI 3.x and Swagger 2.0, JSON or YAML, a file or a directory of
+them). Offline, nothing can execute them: each spec says what a response looks like, and the
+pipeline has the teacher simulate one from it, marked `simulated` (never mixed with executed results)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tool_graph.python_tools import ToolSourceError
+from tool_graph.spec import ToolSpec
+
+METHODS = ("get", "post", "put", "patch", "delete")
+_MAX_DEPTH = 6
+
+
+def _deref(node: Any, root: dict[str, Any], refs: int = 0) -> Any:
+    """Inline local $refs; a chain of more than _MAX_DEPTH refs (a recursive schema) is cut to a plain object."""
+    if isinstance(node, dict):
+        if "$ref" in node and isinstance(node["$ref"], str) and node["$ref"].startswith("#/"):
+            if refs >= _MAX_DEPTH:
+                return {"type": "object"}
+            target: Any = root
+            for part in node["$ref"][2:].split("/"):
+                target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+            return _deref(target, root, refs + 1)
+        return {k: _deref(v, root, refs) for k, v in node.items() if k not in ("example", "xml")}
+    if isinstance(node, list):
+        return [_deref(v, root, refs) for v in node]
+    return node
+
+
+def _name(op: dict[str, Any], method: str, path: str) -> str:
+    raw = op.get("operationId") or f"{method}_{path}"
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", raw).strip("_")
+    return name[:64] or f"{method}_op"
+
+
+def _json_content(block: dict[str, Any]) -> dict[str, Any] | None:
+    content = block.get("content") or {}
+    for mime, body in content.items():
+        if "json" in mime and isinstance(body, dict):
+            return body.get("schema")
+    return block.get("schema")  # Swagger 2.0
+
+
+def operations(spec: dict[str, Any], origin: str) -> list[ToolSpec]:
+    out = []
+    for path, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        shared = item.get("parameters") or []
+        for method in METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            props: dict[str, Any] = {}
+            required: list[str] = []
+            for p in [*shared, *(op.get("parameters") or [])]:
+                p = _deref(p, spec)
+                if not isinstance(p, dict) or p.get("in") not in ("path", "query", "body"):
+                    continue
+                schema = p.get("schema") or {k: p[k] for k in ("type", "enum", "format", "items") if k in p}
+                if p.get("in") == "body":  # Swagger 2.0's body parameter
+                    schema = _deref(schema, spec)
+                    props.update((schema.get("properties") or {}))
+                    required += schema.get("required") or []
+                    continue
+                props[p["name"]] = {**_deref(schema, spec), "description": (p.get("description") or "")[:300]}
+                if p.get("required") or p.get("in") == "path":
+                    required.append(p["name"])
+            body = op.get("requestBody")
+            if isinstance(body, dict):
+                schema = _deref(_json_content(_deref(body, spec)) or {}, spec)
+                if schema.get("type") == "object" or "properties" in schema:
+                    props.update(schema.get("properties") or {})
+                    required += schema.get("required") or [] if body.get("required") else []
+                elif schema:
+                    props["body"] = schema
+                    required += ["body"] if body.get("required") else []
+            responses = op.get("responses") or {}
+            ok = next((responses[c] for c in ("200", "201", 200, 201, "default") if c in responses), None)
+            output = _deref(_json_content(_deref(ok, spec)) or {}, spec) if isinstance(ok, dict) else None
+            desc = " ".join(x.strip() for x in (op.get("summary") or "", op.get("description") or "") if x).strip()
+            out.append(ToolSpec(
+                name=_name(op, method, path), description=(desc or f"{method.upper()} {path}")[:1000],
+                parameters={"type": "object", "properties": props, "required": sorted(set(required) & set(props))},
+                output_schema=output or None, source="openapi", origin=f"{origin} {method.upper()} {path}",
+                executable=False))
+    return out
+
+
+def load(path: str | Path) -> list[ToolSpec]:
+    """Operations of every spec in a file or (recursively) a directory."""
+    p = Path(path)
+    files = sorted(x for x in p.rglob("*") if x.suffix in (".json", ".yaml", ".yml")) if p.is_dir() else [p]
+    if not files or not files[0].exists():
+        raise ToolSourceError(f"openapi '{path}': no such file or no .json/.yaml specs in the directory")
+    out = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+            spec = json.loads(text) if f.suffix == ".json" else yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as e:
+            raise ToolSourceError(f"openapi '{f}': not a readable JSON/YAML spec ({type(e).__name__})") from None
+        if not isinstance(spec, dict) or not ("openapi" in spec or "swagger" in spec):
+            raise ToolSourceError(f"openapi '{f}': no 'openapi' or 'swagger' version field; is it an OpenAPI spec?")
+        out += operations(spec, f.name)
+    return out
