@@ -15,6 +15,7 @@ from typing import Any
 from bench.common import series, summary
 from pipelines.tool_use.tasks import Options
 from sandboxes.pool import SandboxPool
+from sandboxes.select import check_backend
 from tool_graph import graph as tgraph
 from tool_graph import openapi_tools, python_tools
 from tool_graph.mcp_config import SHIPPED
@@ -72,7 +73,7 @@ def _python_tool() -> dict[str, Any]:
             assert all(o.ok for o in outs)
             return time.perf_counter() - t0
         return {"call_ms": {k: v * 1e3 if k != "n" else v for k, v in one.items()}, "concurrent_20_s": asyncio.run(burst()),
-                "backend": pool.cfg.backend}
+                "backend": check_backend(pool.cfg)}
     finally:
         pool.close()
 

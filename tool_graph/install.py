@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from tf_common import cache_root
 from tool_graph.mcp_config import McpServer
+
+log = logging.getLogger(__name__)
 
 
 class InstallError(RuntimeError):
@@ -56,6 +59,7 @@ def executable(server: McpServer, install: bool = True) -> str:
         if (target / ".installed").exists():
             return str(exe)
         shutil.rmtree(target, ignore_errors=True)
+        log.info("installing MCP server %s (%s) into %s, once", server.name, server.install, target)
         if kind == "pypi":
             _run([sys._base_executable, "-m", "venv", str(target)], what)  # type: ignore[attr-defined]
             _run([str(target / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", what],
