@@ -4,6 +4,7 @@ follow the walk: `gold` does the right thing for every variant; the cheats each 
 import json
 import re
 
+from pipelines.tool_use.mentions import leaves
 from pipelines.tool_use.request import template
 
 
@@ -31,9 +32,11 @@ def _summary(ok_results):
     vals = []
     for r in ok_results:
         try:
-            vals.append(json.dumps(json.loads(r)))
+            data = json.loads(r)
         except json.JSONDecodeError:
             vals.append(r)
+            continue
+        vals.append(json.dumps(data) if leaves(data) else "the search found no entries")
     return "Here is what I found: " + "; ".join(vals)
 
 
@@ -65,7 +68,8 @@ def make_reply(tasks, mode="gold"):
             fake = {inp: 1.5 for inp in last["fed"]}
             return _call(last["tool"], {**last["given"], **fake})
         if results and results[-1].startswith("error:") and mode == "report":
-            return "The service failed with an error, so I could not finish: it was unavailable."
+            done = (" Before that: " + _summary(ok)) if ok else ""
+            return "The service failed with an error, so I could not finish: it was unavailable." + done
         if results and results[-1].startswith("error:"):  # retry the call that failed
             k = len(ok)
             return _call(steps[k]["tool"], _args(steps[k], ok), "That failed; I try again.")
