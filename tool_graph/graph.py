@@ -135,6 +135,51 @@ async def check_edges(graph: ToolGraph, run: Runner, args_for: Callable[[ToolSpe
         e.checked = (await run(b.name, b_args)).ok
 
 
+Ask = Callable[[ToolSpec, ToolSpec], Awaitable[tuple[str, str] | None]]
+
+
+def proposal_candidates(graph: ToolGraph, rng: Any, limit: int) -> list[tuple[ToolSpec, ToolSpec]]:
+    """Pairs a proposer may link: both executable and stateless, the source with outputs, the target
+    with required inputs, no edge yet. A seeded sample of `limit` of them."""
+    linked = {(e.source, e.target) for e in graph.edges}
+    pairs = [(a, b) for a in graph.nodes for b in graph.nodes
+             if a.name != b.name and (a.name, b.name) not in linked and a.executable and b.executable
+             and not a.stateful and not b.stateful and a.outputs() and b.required()]
+    return rng.sample(pairs, min(limit, len(pairs)))
+
+
+async def propose_edges(graph: ToolGraph, ask: Ask, run: Runner,
+                        args_for: Callable[[ToolSpec], dict[str, Any] | None],
+                        pairs: list[tuple[ToolSpec, ToolSpec]]) -> dict[str, int]:
+    # args_for may return the inputs it can fill only; a pair still missing a required input is skipped.
+    """Edges a proposer (a teacher) suggests, each kept only after the pair executes: the source run
+    with sampled arguments, the proposed output field fed to the proposed input, the target run.
+    Returns counts: asked, proposed, kept."""
+    counts = {"asked": 0, "proposed": 0, "kept": 0}
+    for a, b in pairs:
+        counts["asked"] += 1
+        proposal = await ask(a, b)
+        if proposal is None:
+            continue
+        out, inp = proposal
+        if out not in a.outputs() or inp not in b.required():
+            continue
+        counts["proposed"] += 1
+        a_args, b_args = args_for(a) or {}, args_for(b) or {}
+        if set(a.required()) - set(a_args):
+            continue
+        first = await run(a.name, a_args)
+        if not first.ok or not isinstance(first.data, dict) or out not in first.data:
+            continue
+        b_args = {**b_args, inp: first.data[out]}
+        if set(b.required()) - set(b_args):
+            continue  # another required input nothing can fill: the pair cannot be run, so not kept
+        if (await run(b.name, b_args)).ok:
+            graph.edges.append(Edge(source=a.name, target=b.name, kind="proposed", fields=[(out, inp)], checked=True))
+            counts["kept"] += 1
+    return counts
+
+
 def draw(graph: ToolGraph, path: Path) -> None:
     """A picture of the graph (PNG/SVG by suffix), tools coloured by source."""
     import matplotlib

@@ -83,35 +83,56 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
               picture: Path = typer.Option(None, "--picture", help="also draw it (.png or .svg)"),
               check: bool = typer.Option(False, "--check", help="execute each candidate edge once; keep the "
                                                                 "verdict in the file"),
+              propose: int = typer.Option(0, "--propose", min=0, help="ask the config's teacher about N unlinked "
+                                                                      "pairs; keep an edge only if the pair runs"),
               config: Path = _CONFIG, python: list[str] = _PY, mcp: list[str] = _MCP,
               openapi: list[str] = _API) -> None:
     """Build the dependency graph of the sources' tools and write it (nodes, edges, counts)."""
     import asyncio
-    import random
 
+    from factory.config import RunConfig, load_config
     from tool_graph import graph as tgraph
-    from tool_graph.values import MISSING, sample
+    from pipelines.tool_use.propose import partial_args
     from pipelines.tool_use.runtime import Runtime
     from pipelines.tool_use.toolset import value_pool
 
     o, sources = _sources(config, python, mcp, openapi)
     g = tgraph.build(_specs(sources))
-    if check:
+    counts = None
+    if check or propose:
         rt = Runtime(sources.servers(), o.sandbox, o.tool_timeout_s)
-        pool = value_pool(sources)
-        rng = random.Random(0)
-
-        def args_for(spec):
-            args = {k: sample(v, k, rng, pool) for k, v in spec.required().items()}
-            return None if any(v is MISSING for v in args.values()) else args
+        args_for = partial_args(value_pool(sources), 0)
 
         async def run(name, args):
             return await asyncio.to_thread(rt.replay, g.spec(name), args)
         try:
-            asyncio.run(tgraph.check_edges(g, run, args_for))
+            if check:
+                def full(spec):
+                    args = args_for(spec)
+                    return args if set(spec.required()) <= set(args) else None
+                asyncio.run(tgraph.check_edges(g, run, full))
+            if propose:
+                counts = _propose(g, run, args_for, propose,
+                                  load_config(config, {}) if config else RunConfig(pipeline="tool_use"))
         finally:
             rt.close()
     g.save(out)
     if picture is not None:
         tgraph.draw(g, picture)
-    print(json.dumps(g.summary()))
+    print(json.dumps({**g.summary(), **({"proposals": counts} if counts else {})}))
+
+
+def _propose(g, run, args_for, n, cfg) -> dict[str, int]:
+    import asyncio
+    import random
+
+    from factory.teacher.build import build_teacher
+    from tool_graph import graph as tgraph
+    from pipelines.tool_use.propose import asker
+
+    handle = build_teacher(cfg.teacher, use_ray=False)
+    try:
+        pairs = tgraph.proposal_candidates(g, random.Random(cfg.seed), n)
+        return asyncio.run(tgraph.propose_edges(g, asker(handle.teacher, cfg.seed), run, args_for, pairs))
+    finally:
+        handle.close()

@@ -20,6 +20,7 @@ from sandboxes.select import check_backend
 from tool_graph.mcp_tools import McpHost
 from tool_graph.spec import ToolSpec
 from pipelines.tool_use import PIPELINE, request
+from pipelines.tool_use.judge import JudgeVerifier, judge
 from pipelines.tool_use.prompts import DEMO, SYSTEM, ToolUseGuide
 from pipelines.tool_use.runtime import Runtime, TrajectoryTools
 from pipelines.tool_use.tasks import Options, build_tasks, resolve_defaults
@@ -77,7 +78,8 @@ class ToolUsePipeline(Pipeline):
 
     def verifiers(self) -> list[Verifier]:
         out: list[Verifier] = [FormatVerifier(), ExecutionVerifier(), TraceVerifier(), AnswerVerifier(), MoveVerifier()]
-        return out + [ReplayVerifier(self.runtime())] if self.options.replay else out
+        out += [ReplayVerifier(self.runtime())] if self.options.replay else []
+        return out + [JudgeVerifier()] if self.options.judge else out
 
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
         o, p = self.options, task.payload
@@ -125,6 +127,8 @@ class ToolUsePipeline(Pipeline):
         if not res.finished:
             meta["failure_reason"] = res.stop_reason
         usage = res.usage.add(req_usage)
+        if o.judge and res.finished:
+            meta["judge"] = await judge(res.messages, teacher, derive_seed(task.seed, "judge"))
         return [Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=usage, meta=meta,
                            tools=json.dumps([s.schema() for s in offered]))]
 

@@ -65,6 +65,8 @@ class Options(Strict):
     note_max_chars: int = Field(240, ge=20, description="thought length cap when guided")
     temperature: float = Field(0.7, ge=0.0)
     replay: bool = Field(True, description="verification re-runs deterministic tools and compares the results")
+    judge: bool = Field(False, description="the teacher also judges whether each reply answers its request from the "
+                                           "results (stored in meta.judge; rows judged unfit are rejected)")
     check_edges: bool = Field(False, description="execute each candidate edge once before walking the graph")
     tool_timeout_s: float = Field(20.0, gt=0)
     sandbox: SandboxConfig = Field(default_factory=_sandbox)

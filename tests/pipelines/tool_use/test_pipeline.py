@@ -142,3 +142,25 @@ def test_openapi_operations_are_simulated_and_marked(tu_cfg):
         assert r["meta"]["simulated"] is True and {c["how"] for c in r["meta"]["calls"]} == {"simulated"}
         replay = next(v for v in r["verdicts"] if v["verifier"] == "replay")
         assert replay["passed"] and replay["score"] == 1.0  # nothing deterministic to re-run: nothing claimed
+
+
+@pytest.mark.parametrize("fits", [True, False])
+def test_the_optional_judge_decides_with_its_reason(tu_cfg, tu_tasks, fits):
+    gold = make_reply(tu_tasks, "gold")
+
+    def reply(req):
+        prompt = req.messages[0]["content"]
+        if prompt.startswith("You check an assistant"):
+            assert "REPLY:" in prompt and req.structured is not None
+            return json.dumps({"fits": fits, "reason": "answers it" if fits else "claims a value no result gave"})
+        return gold(req)
+    res = driver.run(tu_cfg(name=f"judge-{fits}", pipeline_options={"judge": True}), teacher=ScriptedTeacher(reply))
+    out = rows(res.run_dir)
+    assert len(out) == 20
+    for r in out:
+        assert r["meta"]["judge"]["fits"] is fits
+        verdict = next(v for v in r["verdicts"] if v["verifier"] == "judge")
+        assert verdict["passed"] is fits
+        assert (r["side"] == "accepted") is fits
+        if not fits:
+            assert verdict["reason"] == "unfit:claims a value no result gave"
