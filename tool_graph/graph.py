@@ -33,7 +33,7 @@ ALIASES = {"capital": "city"}
 class Edge(Strict):
     source: str
     target: str
-    kind: str  # "field" | "resource"
+    kind: str  # "field" | "resource" | "proposed"
     fields: list[tuple[str, str]] = Field(default_factory=list)
     """(output field of source, input of target); for resource edges, inputs both share"""
     checked: bool | None = None

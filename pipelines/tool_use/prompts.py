@@ -26,7 +26,15 @@ DEMO = ("Example (the tools here are not yours).\nUser: How many letters are in 
         "The request does not say which temperature, so I must ask.\n"
         "Which temperature would you like me to convert to Fahrenheit?")
 
-_DROP = {"$schema", "title", "format", "examples", "default", "$defs", "definitions", "description"}
+# Keys constrained decoders reject or that only cost tokens; the format check still validates against
+# the full schema.
+_DROP = {"$schema", "title", "format", "examples", "default", "$defs", "definitions", "description", "pattern", "xml",
+         "readOnly", "writeOnly", "discriminator", "nullable"}
+
+
+def guidable(schema: Any, max_chars: int) -> Any:
+    """A JSON schema a guided decoder accepts (tool arguments, a simulated response), strings capped."""
+    return _plain(schema, max_chars)
 
 
 def _plain(schema: Any, max_chars: int) -> Any:

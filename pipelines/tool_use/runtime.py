@@ -22,6 +22,7 @@ from tool_graph.mcp_tools import McpError, McpHost, StatefulSession
 from tool_graph.outcome import Outcome
 from tool_graph.python_tools import PythonExecutor
 from tool_graph.spec import ToolSpec
+from pipelines.tool_use.prompts import guidable
 from pipelines.tool_use.toolset import module_file
 
 INJECTED = "503 Service Unavailable: the service is temporarily overloaded; try again in a moment"
@@ -132,7 +133,7 @@ class TrajectoryTools:
                   f"{json.dumps(args, ensure_ascii=False)}. Reply with the JSON body of a realistic successful "
                   "response that matches the response schema.")
         req = ChatRequest(messages=[{"role": "user", "content": prompt}], sampling=self.sampling,
-                          seed=self.seed + len(self.calls), structured=Structured(json_schema=_plain(schema)))
+                          seed=self.seed + len(self.calls), structured=Structured(json_schema=guidable(schema, 400)))
         try:
             res = await self.teacher.chat(req)
         except TeacherUnavailable:
@@ -151,14 +152,4 @@ class TrajectoryTools:
         for s in self._states.values():
             await s.close()
         self._states.clear()
-
-
-def _plain(schema: dict[str, Any]) -> dict[str, Any]:
-    """A response schema guided decoding accepts: no formats or patterns that constrained decoders reject."""
-    drop = {"format", "pattern", "$schema", "xml", "readOnly", "writeOnly", "discriminator", "nullable"}
-    if isinstance(schema, dict):
-        return {k: _plain(v) for k, v in schema.items() if k not in drop}
-    if isinstance(schema, list):
-        return [_plain(v) for v in schema]
-    return schema
 

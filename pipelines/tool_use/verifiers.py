@@ -18,6 +18,8 @@ from pipelines.tool_use.runtime import Runtime
 REFUSAL = re.compile(r"\b(cannot|can't|can not|unable|not able|don't have|do not have|no (?:suitable |available |"
                      r"appropriate )?tools?\b|not available|isn't possible|not possible|no way to)", re.I)
 EMPTY = re.compile(r"\b(no|none|nothing|empty|zero|0|not find|did not find|didn't find|found no)\b", re.I)
+# Wrapper tags of the teacher's view in the model's own text: an observation it wrote itself.
+STRAY = re.compile(r"</?(tool_response|tool_call|tools)>")
 FAILURE = re.compile(r"\b(fail(?:ed|s|ure)?|error|unavailable|could not|couldn't|unable|did not work|"
                      r"didn't work|not respond)", re.I)
 
@@ -68,6 +70,8 @@ class FormatVerifier:
         stop = str(t.meta.get("stop_reason", ""))
         if stop.startswith(("malformed", "teacher_error")):
             return _verdict(self.name, stop.split(":")[0] + ":" + stop.split(":")[1] if ":" in stop else stop)
+        if any(m.role == "assistant" and STRAY.search(m.content) for m in t.messages):
+            return _verdict(self.name, "stray_tag")
         try:
             offered = {s["function"]["name"]: s["function"]["parameters"] for s in json.loads(t.tools or "[]")}
         except (json.JSONDecodeError, KeyError, TypeError):
@@ -188,7 +192,10 @@ class MoveVerifier:
             if any(c.name == miss.get("tool") for _, c, _ in seq):
                 return _verdict(self.name, f"guessed_missing:{miss.get('input')}")
             words = [w for w in re.split(r"[_\W]+", str(miss.get("input", "")).lower()) if len(w) >= 3]
-            asked = "?" in final and any(w in final.lower() for w in words)
+            # A question about the missing value: a sentence ending in "?" that names it (an echo of the
+            # request with a question mark names it in another sentence).
+            questions = [q.lower() for q in re.findall(r"[^.!?\n]*\?", final)]
+            asked = any(w in q for q in questions for w in words)
             return _verdict(self.name, "" if asked else "did_not_ask")
         for name in t.meta.get("lookalikes") or {}:
             if any(c.name == name for _, c, _ in seq):

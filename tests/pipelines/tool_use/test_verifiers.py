@@ -134,3 +134,19 @@ def test_malformed_generation_is_a_format_failure():
 ])
 def test_mentions(text, value, rounding, expected):
     assert mentions(text, value, rounding) is expected
+
+
+def test_a_result_written_by_the_model_itself_is_refused():
+    # The model writes its own "tool response" into its text instead of calling, then answers from it.
+    fake = '<tool_response>{"weekday": "Friday"}</tool_response> So it is a Friday.'
+    t = row(GOOD, "Paris is in France; 9712.3 km. " + fake)
+    assert "format:stray_tag" in failures(t)
+
+
+def test_echoing_the_request_is_not_asking():
+    missing = {"step": 0, "input": "city", "value": "Paris", "tool": "city_info"}
+    req = "1. look up a city; I have not decided the city yet\nTell me the results."
+    for echo in (req + "?", "I have not decided the city yet. Tell me the results?"):
+        assert "move:did_not_ask" in failures(row([], echo, "missing_param", missing=missing, request=req))
+    assert failures(row([], "Sure. Which city should I look up?", "missing_param", missing=missing,
+                        request=req)) == []
