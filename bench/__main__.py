@@ -11,11 +11,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import dedup, generation, sandboxes, shards, swe, tool_use, verifiers
+from bench import dedup, generation, research, sandboxes, shards, swe, tool_use, verifiers
 from bench.common import machine, write_results
 
 PARTS = {"generation": generation.run, "dedup": dedup.run, "shards": shards.run, "verifiers": verifiers.run,
-         "sandboxes": sandboxes.run, "swe": swe.run, "tool_use": tool_use.run}
+         "sandboxes": sandboxes.run, "swe": swe.run, "tool_use": tool_use.run,
+         "research": research.run}
 
 
 def _m(d: dict[str, float], fmt: str = "{:,.1f}") -> str:
@@ -97,6 +98,17 @@ def report(res: dict[str, Any], console: Console) -> None:
                       f"edges {gr['edges_by_kind']} (naive output→input name matching: {gr['naive_name_pairs']} pairs), "
                       f"built in {gr['build_s']} s; listing per server: "
                       + ", ".join(f"{k} {v['tools']} tools {v['list_s']} s" for k, v in gr["servers"].items()))
+    rs = res.get("research")
+    if rs:
+        t = Table("corpus", "engine", "index build s", "index MB", "query p50 / p95 ms", "hops in top 10",
+                  title="research: built-in corpora, 300 description queries, 300 link hops")
+        for row in research.table_rows(rs):
+            t.add_row(*row)
+        console.print(t)
+        for c, x in rs.items():
+            console.print(f"{c}: corpus built in {x['built_s']} s; closed tasks kept per draw 2/3/4 hops "
+                          f"{x['closed_2_hop_keep_rate']:.0%}/{x['closed_3_hop_keep_rate']:.0%}/"
+                          f"{x['closed_4_hop_keep_rate']:.0%}; {x['tasks_per_s']} tasks/s; facts {x['fact_kinds']}")
     if g and d and s:
         rate = g["single_turn"]["factory_trajectories_per_s"]
         console.print(f"teacher produces {rate:.2f} trajectories/s (single-turn workload); dedup is "

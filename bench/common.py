@@ -63,5 +63,10 @@ def machine() -> dict[str, Any]:
 def write_results(data: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{date.today().isoformat()}-{platform.node()}.json"
-    path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
+    # `python -m bench research` adds its part to the day's file instead of wiping the other parts.
+    try:
+        old = json.loads(path.read_text()) if path.is_file() else {}
+    except json.JSONDecodeError:
+        old = {}
+    path.write_text(json.dumps({**old, **data}, indent=1, sort_keys=True, default=str))
     return path

@@ -45,7 +45,7 @@ def run(n: int = 200, repeats: int = 3) -> dict[str, Any]:
     for name, make in RECORDS.items():
         cfg = RunConfig(pipeline=name)
         with get_pipeline(name)(cfg) as pipeline:
-            verifiers = generic_verifiers(cfg.verify) + pipeline.verifiers()
+            verifiers = generic_verifiers(cfg.verify, pipeline.repetition_per_message) + pipeline.verifiers()
             records = [make(i) for i in range(n)]
             per: dict[str, Any] = {}
             for v in verifiers:

@@ -29,7 +29,7 @@ def verify(
     cfg = RunConfig(pipeline=pipeline)
     rows = read_records(input, "INPUT")
     with get_pipeline(pipeline)(cfg) as p:
-        verifiers = generic_verifiers(cfg.verify) + p.verifiers()
+        verifiers = generic_verifiers(cfg.verify, p.repetition_per_message) + p.verifiers()
         sink = out.open("w") if out else sys.stdout
         try:
             for i, row in enumerate(rows):

@@ -41,6 +41,9 @@ class Pipeline(abc.ABC):
     """`<tag>…</tag>` sections of assistant text that the inspector sets off, each in its own colour"""
     id_meta_keys: ClassVar[tuple[str, ...]] = ()
     """meta keys that tell apart rows with identical messages (e.g. a variant); part of the content id"""
+    repetition_per_message: ClassVar[bool] = False
+    """True when later turns restate earlier ones by design (a report built from checked notes): the
+    generic repetition check then looks for loops within each assistant message, not across the row"""
     card_keys: ClassVar[tuple[str, ...] | None] = None
     """meta keys the exported dataset card counts rows by (None: `stat_keys`)"""
 

@@ -51,7 +51,7 @@ class ChunkWorker:
         self.cfg = RunConfig.model_validate(cfg)
         self.pipeline = PipelineRef(pipeline).load()(self.cfg)
         self.pipeline.open()
-        self.verifiers = generic_verifiers(self.cfg.verify) + self.pipeline.verifiers()
+        self.verifiers = generic_verifiers(self.cfg.verify, self.pipeline.repetition_per_message) + self.pipeline.verifiers()
         self.teacher = teacher
         self.run_id = run_id
         self._sem: asyncio.Semaphore | None = None

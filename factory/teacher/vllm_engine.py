@@ -52,6 +52,11 @@ def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
         enable_prefix_caching=True,
         tensor_parallel_size=cfg.tensor_parallel_size,
         disable_log_stats=False,
+        # Compact JSON under guided decoding: the whitespace switch is read from the engine's config
+        # (a per-request flag is ignored) and needs a named backend; llguidance covers every schema
+        # feature the pipelines use (anyOf, const, enum, string and array bounds). Measured before:
+        # a small model filled its token budget with newlines and failed the turn (guided_length).
+        structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True},
     )
     cuda = has_cuda()
     # On CPU vLLM reads gpu_memory_utilization as the share of the NUMA node's memory to claim.
@@ -103,10 +108,7 @@ class VLLMEngine:
         so = None
         if req.structured is not None:
             s = req.structured
-            # Ask for compact JSON: where the grammar backend honours it, a small model stops spending
-            # its token budget on indentation.
-            so = StructuredOutputsParams(json=s.json_schema, regex=s.regex, grammar=s.grammar, choice=s.choice,
-                                         disable_any_whitespace=s.json_schema is not None)
+            so = StructuredOutputsParams(json=s.json_schema, regex=s.regex, grammar=s.grammar, choice=s.choice)
         sp = req.sampling
         # FINAL_ONLY: with n>1 a cumulative stream can drop a completion unless merged by index.
         return SamplingParams(n=req.n, temperature=sp.temperature, top_p=sp.top_p, max_tokens=sp.max_tokens,

@@ -48,18 +48,22 @@ class LengthVerifier:
 
 
 class RepetitionVerifier:
+    """Looping text. `per_message`: measured within each assistant message (the worst one counts), for
+    pipelines whose later turns restate earlier ones by design (a report built from checked notes)."""
     name = "repetition"
 
-    def __init__(self, max_ratio: float, n: int = 4):
-        self.max_ratio, self.n = max_ratio, n
+    def __init__(self, max_ratio: float, n: int = 4, per_message: bool = False):
+        self.max_ratio, self.n, self.per_message = max_ratio, n, per_message
 
     def verify(self, traj: Trajectory) -> Verdict:
-        text = "\n".join(m.content for m in traj.messages if m.role == "assistant")
-        r = repetition_ratio(text, self.n)
+        texts = [m.content for m in traj.messages if m.role == "assistant"]
+        r = max((repetition_ratio(t, self.n) for t in texts), default=0.0) if self.per_message else \
+            repetition_ratio("\n".join(texts), self.n)
         ok = r <= self.max_ratio
         return Verdict(verifier=self.name, passed=ok, score=round(r, 4),
                        reason="" if ok else f"repeated_ngrams:{r:.2f}>{self.max_ratio}")
 
 
-def generic_verifiers(cfg: GenericVerifyConfig) -> list[Verifier]:
-    return [GenerationVerifier(), LengthVerifier(cfg.min_chars, cfg.max_chars), RepetitionVerifier(cfg.max_repetition)]
+def generic_verifiers(cfg: GenericVerifyConfig, per_message_repetition: bool = False) -> list[Verifier]:
+    return [GenerationVerifier(), LengthVerifier(cfg.min_chars, cfg.max_chars),
+            RepetitionVerifier(cfg.max_repetition, per_message=per_message_repetition)]

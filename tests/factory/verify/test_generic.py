@@ -23,3 +23,16 @@ def test_generic_verifiers_accept_and_reject_with_reasons():
     assert apply_verifiers(traj("go go go go go go go go go go"), vs).reject_reason.startswith("repetition:")
     bad = apply_verifiers(traj("fine text here", failure_reason="malformed:x"), vs)
     assert bad.reject_reason == "generation:malformed:x" and not bad.accepted
+
+
+def test_repetition_per_message_allows_a_restating_turn_but_not_a_loop():
+    from factory.schema import Message, Trajectory
+    from factory.verify.generic import RepetitionVerifier
+
+    claim = "the buffer of a channel is bounded and a full buffer blocks the writer"
+    restated = Trajectory(pipeline="p", task_id="t", messages=[
+        Message(role="assistant", content=f"1. {claim}"), Message(role="assistant", content=f"Report: {claim}.")])
+    looping = Trajectory(pipeline="p", task_id="t", messages=[Message(role="assistant", content=" ".join([claim] * 4))])
+    assert not RepetitionVerifier(0.3).verify(restated).passed
+    assert RepetitionVerifier(0.3, per_message=True).verify(restated).passed
+    assert not RepetitionVerifier(0.3, per_message=True).verify(looping).passed
