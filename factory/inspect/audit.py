@@ -15,8 +15,15 @@ LABELS = ("accept", "reject", "skip")
 def append(path: Path, row_id: str, label: str, note: str, reviewer: str) -> dict[str, Any]:
     assert label in LABELS
     entry = {"id": row_id, "label": label, "note": note, "reviewer": reviewer, "time": time.time()}
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    with path.open("a+b") as f:
+        # A crash mid-append leaves a torn last line that `load` skips; starting on a fresh line keeps
+        # this label from being glued onto it and lost with it.
+        if f.seek(0, os.SEEK_END) > 0:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                line = b"\n" + line
+        f.write(line)
         f.flush()
         os.fsync(f.fileno())
     return entry
