@@ -3,7 +3,6 @@ default run): roff man pages, a dictd FOLDOC database, Sphinx HTML with objects.
 JSONL/Parquet (bad rows named by file, row and field), and a hosted search endpoint."""
 
 import gzip
-import json
 import zlib
 
 import httpx
@@ -12,7 +11,6 @@ import pytest
 from factory.errors import UserError
 from pipelines.research.corpora import foldoc, manpages, pydoc
 from pipelines.research.corpora.documents import read_user_corpus, resolve_links
-from pipelines.research.corpora.roff import Page
 from pipelines.research.index.endpoint import EndpointIndex
 
 PAGE = r""".\" a comment that must not show

@@ -3,8 +3,6 @@ description and honour exclusions; teacher-written arguments cannot break out (q
 unknown or hidden ids); a perturbation plan replays exactly and does what it says."""
 
 import json
-import random
-
 import pytest
 
 from factory.agent.tools import ToolFailed
@@ -63,8 +61,11 @@ def test_perturbation_replays_and_demotes_injects_and_drops(lib):
     assert "file_copy.1" in [r["id"] for r in first]  # injected
 
 
-def test_perturb_apply_is_pure():
+def test_perturb_apply_is_pure_and_moves_gold_down():
     hits = [Hit(f"d{i}", "", "", 1.0) for i in range(8)]
-    plan = perturb.plan(random.Random(3), ["d0", "d1"], [f"d{i}" for i in range(8)], perturb.PerturbOptions())
-    a = perturb.apply(plan, {"d0", "d1"}, 1, hits, {}, 5)
-    assert a == perturb.apply(plan, {"d0", "d1"}, 1, list(hits), {}, 5) and len(a) == 5
+    plan = perturb.Perturbation(demote=2, distractors=["x"], drop_doc="d1", drop_query=1)
+    a = perturb.apply(plan, {"d0", "d1"}, 1, hits, {"x": Hit("x", "", "", 0.0)}, 5)
+    assert a == perturb.apply(plan, {"d0", "d1"}, 1, list(hits), {"x": Hit("x", "", "", 0.0)}, 5)
+    ids = [h.id for h in a]
+    assert len(ids) == 5 and "d1" not in ids and "x" in ids[:2] and ids.index("d0") == 2
+    assert "d1" in [h.id for h in perturb.apply(plan, {"d0", "d1"}, 0, hits, {}, 5)]  # only query 1 drops it
