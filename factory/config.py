@@ -53,6 +53,15 @@ class RunnerConfig(Strict):
     chunk_size: int = Field(8, ge=1, description="tasks per chunk: the unit of scheduling and commit")
     trajectories_in_flight: int = Field(64, ge=1, description="concurrent trajectories per worker")
     chunks_in_flight: int = Field(4, ge=1, description="chunks queued on each worker")
+    worker_resources: dict[str, float] = Field(
+        default_factory=dict, description="Ray custom resources each worker actor needs (place workers on "
+        "the nodes that declare them, e.g. {cpu_pool: 1})")
+    worker_restarts: int = Field(
+        8, ge=0, description="workers replaced after a lost node or a crashed actor before the run fails; their "
+        "chunks are re-queued (uncommitted work is safe to redo)")
+    ship_code: bool = Field(
+        True, description="with `address`: send this checkout's packages to the cluster (py_modules); off when the "
+        "cluster already has them (a Ray job's working_dir, an image with the project installed)")
 
 
 class DedupConfig(Strict):

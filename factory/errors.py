@@ -1,6 +1,10 @@
 """Error types. A `UserError` is printed as one line by the CLI and exits non-zero; its text must
 say what is wrong, where, and what to do."""
 
+from __future__ import annotations
+
+import re
+
 
 class UserError(Exception):
     """Bad input from the user (config, paths, flags). Printed as one line, exit code 2."""
@@ -24,3 +28,26 @@ class MalformedOutput(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Ray's wrapper line: "ray::ChunkWorker.run_chunk() (pid=123, ip=10.0.0.1, actor_id=…, repr=…)".
+_RAY_FRAME = re.compile(r"ray::\S+\(\)\s*(\([^)]*\))?")
+
+
+def plain_error(e: BaseException, limit: int = 300) -> str:
+    """One line for a user: the innermost cause Ray wrapped (RayTaskError.cause), without Ray's
+    actor/pid wrapper, ANSI colours or remote traceback."""
+    seen = 0
+    while getattr(e, "cause", None) is not None and seen < 10:  # RayTaskError chains, one per hop
+        e, seen = e.cause, seen + 1
+    lines = [ln for ln in _ANSI.sub("", str(e)).splitlines() if ln.strip()]
+    # A RayTaskError's text is wrapper, "Traceback …", frames, then the cause's own last line.
+    if any(ln.startswith("Traceback") for ln in lines):
+        lines = lines[-1:]
+    text = " ".join(_RAY_FRAME.sub("", ln).strip() for ln in lines[:1]) or type(e).__name__
+    return " ".join(text.split())[:limit]
+
+
+class WorkersLost(Exception):
+    """More chunk workers were lost (nodes gone, actors crashed) than `runner.worker_restarts` allows."""

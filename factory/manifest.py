@@ -29,6 +29,8 @@ class Commit(BaseModel):
     seq: int
     accepted: ShardFile | None
     rejected: ShardFile | None
+    # Dedup signatures of the accepted shard's rows (factory.dedup.signature); absent in older runs.
+    signatures: ShardFile | None = None
     chunk_ids: list[str]
     task_ids: list[str]
     usage: Usage
@@ -52,7 +54,7 @@ class Manifest(BaseModel):
         return {c for commit in self.commits for c in commit.chunk_ids}
 
     def shard_paths(self) -> set[str]:
-        return {f.path for c in self.commits for f in (c.accepted, c.rejected) if f is not None}
+        return {f.path for c in self.commits for f in (c.accepted, c.rejected, c.signatures) if f is not None}
 
     def shards(self, side: str) -> list[ShardFile]:
         return [f for c in self.commits if (f := getattr(c, side)) is not None]
@@ -92,7 +94,7 @@ def remove_orphans(run_dir: Path, manifest: Manifest) -> list[str]:
     that globbing accepted/*.parquet gives exactly the committed rows."""
     keep = manifest.shard_paths()
     removed = []
-    for side in ("accepted", "rejected"):
+    for side in ("accepted", "rejected", "signatures"):
         for f in sorted((run_dir / side).glob("*.parquet")):
             rel = f"{side}/{f.name}"
             if rel not in keep:

@@ -23,7 +23,7 @@ from factory.cli import (
     stats_cmd,
     verify_cmd,
 )
-from factory.errors import TeacherUnavailable, UserError
+from factory.errors import TeacherUnavailable, UserError, WorkersLost, plain_error
 from sandboxes.base import SandboxError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -63,9 +63,12 @@ def main() -> None:
         print(f"error: sandbox: {e}", file=sys.stderr)
         sys.exit(2)
     except TeacherUnavailable as e:
-        print(f"error: the teacher stopped answering: {e}. Committed shards are intact; rerun the same "
+        print(f"error: the teacher stopped answering: {plain_error(e)}. Committed shards are intact; rerun the same "
               "command to resume once the teacher is back.", file=sys.stderr)
         sys.exit(3)
+    except WorkersLost as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print("interrupted: committed shards are intact; rerun the same command to resume.", file=sys.stderr)
         sys.exit(130)

@@ -19,7 +19,7 @@ from factory.errors import UserError
 from factory.inputs import read_records
 from factory.manifest import load_manifest
 from factory.records import from_record
-from factory.runner.committer import accepted_texts
+from factory.runner.committer import committed_signatures
 
 
 def dedup(
@@ -39,10 +39,10 @@ def dedup(
         m = load_manifest(run)
         if m is None:
             raise UserError(f"--against {run}: not a run directory (no manifest.json)")
-        for row_id, text, key in accepted_texts(run, m, cfg.roles):
-            index.add(f"run:{row_id}", text)
-            if key:
-                index.check_key(f"run:{row_id}", key)
+        for row_id, sig in committed_signatures(run, m, cfg):
+            index.add_signature(f"run:{row_id}", sig.exact, sig.minhash)
+            if sig.key:
+                index.check_key(f"run:{row_id}", sig.key)
     bench = Contamination([str(f) for f in decontaminate], ngram) if decontaminate else None
     rows = read_records(input, "INPUT")
     sink = out.open("w") if out else sys.stdout

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from factory.config import DedupConfig
@@ -53,37 +54,63 @@ def dedup_text(t: Trajectory, roles: Iterable[str]) -> str:
     return "\n".join(parts)
 
 
+class MinHasher:
+    """Text → MinHash over word shingles; the permutations are computed once per hasher."""
+
+    def __init__(self, num_perm: int, shingle_size: int):
+        self.num_perm, self.shingle_size = num_perm, shingle_size
+        self._perm = MinHash(num_perm=num_perm, seed=1, scheme="affine32")
+
+    def hash(self, text: str) -> MinHash:
+        m = MinHash(num_perm=self.num_perm, seed=1, scheme="affine32", permutations=self._perm.permutations)
+        m.update_batch(list(shingles(text, self.shingle_size)))
+        return m
+
+
+class _Bands:
+    """What MinHashLSH reads of a signature (its values and length), without a MinHash object per
+    row: the index keeps each row's signature as 4 bytes per permutation."""
+
+    __slots__ = ("hashvalues",)
+
+    def __init__(self, values: np.ndarray):
+        self.hashvalues = values.astype(np.uint64)
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+
 class DedupIndex:
     def __init__(self, cfg: DedupConfig):
         self.cfg = cfg
         self.exact: dict[bytes, str] = {}
-        self.sigs: dict[str, MinHash] = {}
+        self.sigs: dict[str, np.ndarray] = {}  # uint32[num_perm] per indexed row
         self.order: dict[str, int] = {}  # insertion order: a duplicate points at the earliest match
         self.keys: dict[str, str] = {}  # the pipelines' own exact keys (DEDUP_KEY)
         self.lsh = (MinHashLSH(threshold=max(0.05, cfg.threshold - LSH_MARGIN), num_perm=cfg.num_perm)
                     if cfg.near else None)
-        self._perm = MinHash(num_perm=cfg.num_perm, seed=1, scheme="affine32")  # permutations computed once
+        self.hasher = MinHasher(cfg.num_perm, cfg.shingle_size) if cfg.near else None
 
     def __len__(self) -> int:
         return len(self.exact)
 
-    def minhash(self, text: str) -> MinHash:
-        m = MinHash(num_perm=self.cfg.num_perm, seed=1, scheme="affine32", permutations=self._perm.permutations)
-        m.update_batch(list(shingles(text, self.cfg.shingle_size)))
-        return m
+    def signature(self, text: str) -> tuple[bytes, np.ndarray | None]:
+        mh = self.hasher.hash(text).hashvalues.astype(np.uint32) if self.hasher is not None else None
+        return exact_key(text), mh
 
     def check(self, row_id: str, text: str) -> str | None:
         """The id this text duplicates, or None; a unique text is added to the index."""
-        key = exact_key(text)
-        if self.cfg.exact and key in self.exact:
-            return self.exact[key]
-        mh = None
-        if self.lsh is not None:
-            mh = self.minhash(text)
-            near = self.nearest(mh)
+        return self.check_signature(row_id, *self.signature(text))
+
+    def check_signature(self, row_id: str, exact: bytes, minhash: np.ndarray | None) -> str | None:
+        """As `check`, from a signature computed elsewhere (a worker, a sidecar)."""
+        if self.cfg.exact and exact in self.exact:
+            return self.exact[exact]
+        if self.lsh is not None and minhash is not None:
+            near = self.nearest(minhash)
             if near is not None:
                 return near
-        self.add(row_id, text, key, mh)
+        self.add_signature(row_id, exact, minhash)
         return None
 
     def check_key(self, row_id: str, key: str) -> str | None:
@@ -93,19 +120,21 @@ class DedupIndex:
         self.keys[key] = row_id
         return None
 
-    def nearest(self, mh: MinHash) -> str | None:
-        """The earliest-added indexed row whose estimated Jaccard with `mh` reaches the threshold."""
+    def nearest(self, minhash: np.ndarray) -> str | None:
+        """The earliest-added indexed row whose estimated Jaccard with `minhash` reaches the threshold."""
         assert self.lsh is not None
-        confirmed = [h for h in self.lsh.query(mh) if mh.jaccard(self.sigs[h]) >= self.cfg.threshold]
+        confirmed = [h for h in self.lsh.query(_Bands(minhash))
+                     if np.count_nonzero(self.sigs[h] == minhash) / len(minhash) >= self.cfg.threshold]
         return min(confirmed, key=self.order.__getitem__) if confirmed else None
 
-    def add(self, row_id: str, text: str, key: bytes | None = None, mh: MinHash | None = None) -> None:
-        key = key or exact_key(text)
-        if key in self.exact:
+    def add(self, row_id: str, text: str) -> None:
+        self.add_signature(row_id, *self.signature(text))
+
+    def add_signature(self, row_id: str, exact: bytes, minhash: np.ndarray | None) -> None:
+        if exact in self.exact:
             return
-        self.exact[key] = row_id
+        self.exact[exact] = row_id
         self.order.setdefault(row_id, len(self.order))
-        if self.lsh is not None and row_id not in self.sigs:
-            mh = mh or self.minhash(text)
-            self.sigs[row_id] = mh
-            self.lsh.insert(row_id, mh)
+        if self.lsh is not None and minhash is not None and row_id not in self.sigs:
+            self.sigs[row_id] = np.ascontiguousarray(minhash, dtype=np.uint32)
+            self.lsh.insert(row_id, _Bands(minhash))

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from factory.config import RunConfig
+from factory.config import DedupConfig, RunConfig
 from factory.dedup.contamination import Contamination, task_text
-from factory.dedup.index import DEDUP_KEY, DedupIndex, dedup_text
+from factory.dedup import signature
+from factory.dedup.index import DedupIndex
+from factory.dedup.signature import Signature, Signer
 from factory.errors import UserError
 from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_manifest
 from factory.pipeline.view import PipelineView
@@ -25,26 +27,49 @@ from factory.stats import counters_for
 log = logging.getLogger(__name__)
 
 
-def accepted_texts(run_dir: Path, manifest: Manifest, roles: list[str]) -> Iterator[tuple[str, str, str | None]]:
-    """(id, dedup text, exact dedup key) of every committed accepted row."""
-    for shard in manifest.shards("accepted"):
-        table = pq.read_table(run_dir / shard.path, columns=["id", "pipeline", "task_id", "messages", "meta"])
+def committed_signatures(run_dir: Path, manifest: Manifest, cfg: DedupConfig,
+                         counts: dict[str, int] | None = None) -> Iterator[tuple[str, Signature]]:
+    """(id, signature) of every committed accepted row, in commit order: from the signature
+    sidecars where usable, else by hashing the rows' text. Only manifest-listed files are read, so
+    an index built from this holds exactly what is committed, whatever crashed before."""
+    counts = counts if counts is not None else {}
+    signer: Signer | None = None
+    for commit in manifest.commits:
+        if commit.accepted is None:
+            continue
+        sigs = (signature.read(run_dir / commit.signatures.path, cfg, commit.signatures.sha256)
+                if commit.signatures is not None else None)
+        if sigs is not None:
+            for row in sigs:
+                counts["signatures"] = counts.get("signatures", 0) + 1
+                yield row
+            continue
+        if commit.signatures is not None:
+            log.warning("%s: signature file %s unusable (changed since its commit, or made with other dedup "
+                        "settings); hashing its rows from text", run_dir, commit.signatures.path)
+        signer = signer or Signer(cfg)
+        table = pq.read_table(run_dir / commit.accepted.path, columns=["id", "pipeline", "task_id", "messages", "meta"])
         for t in from_table(table):
-            yield t.id, dedup_text(t, roles), t.meta.get(DEDUP_KEY)
+            counts["rehashed"] = counts.get("rehashed", 0) + 1
+            yield t.id, signer.sign(t)
 
 
 def build_index(cfg: RunConfig, run_dir: Path, manifest: Manifest) -> tuple[DedupIndex, set[str]]:
-    """Rebuilt from committed accepted shards (this run, then `dedup.against` runs). Also returns
+    """Rebuilt from committed accepted rows (this run, then `dedup.against` runs). Also returns
     the ids that came from `against` runs, so that a drop because of them can be reported."""
     index = DedupIndex(cfg.dedup)
     foreign: set[str] = set()
+    counts: dict[str, int] = {}
     for d, m, own in [(run_dir, manifest, True), *((Path(o), _other(o), False) for o in cfg.dedup.against)]:
-        for row_id, text, key in accepted_texts(d, m, cfg.dedup.roles):
-            index.add(row_id, text)
-            if key:
-                index.check_key(row_id, key)
+        for row_id, sig in committed_signatures(d, m, cfg.dedup, counts):
+            index.add_signature(row_id, sig.exact, sig.minhash)
+            if sig.key:
+                index.check_key(row_id, sig.key)
             if not own:
                 foreign.add(row_id)
+    if counts:
+        log.info("dedup index: %d rows from stored signatures, %d hashed from text", counts.get("signatures", 0),
+                 counts.get("rehashed", 0))
     return index, foreign
 
 
@@ -61,8 +86,10 @@ class Committer:
         self.index, self.foreign = build_index(cfg, run_dir, manifest)
         self.contamination = (Contamination(cfg.dedup.decontaminate, cfg.dedup.contamination_ngram)
                               if cfg.dedup.decontaminate else None)
+        self.signer = Signer(cfg.dedup)  # for rows that come without a signature (an older worker)
         self.buffer: list[ChunkResult] = []
         self.rows: list[Trajectory] = []
+        self.sigs: dict[str, Signature] = {}
         self.oldest: float | None = None
         self.last_commit = time.monotonic()
 
@@ -73,9 +100,10 @@ class Committer:
                 if bench is not None:
                     t = t.model_copy(update={"reject_reason": f"contaminated:{bench}"})
             if t.accepted:
-                key = t.meta.get(DEDUP_KEY)
-                dup = self.index.check_key(t.id, key) if key else None
-                dup = dup or self.index.check(t.id, dedup_text(t, self.cfg.dedup.roles))
+                sig = result.signatures.get(t.id) or self.signer.sign(t)
+                dup = self.index.check_key(t.id, sig.key) if sig.key else None
+                dup = dup or self.index.check_signature(t.id, sig.exact, sig.minhash)
+                self.sigs[t.id] = sig
                 if dup is not None:
                     t = t.model_copy(update={"reject_reason": f"duplicate_of:{dup}"})
                     if dup in self.foreign:
@@ -104,13 +132,20 @@ class Committer:
             w = write_shard(to_table(rows), self.run_dir, f"{side}/part-{seq:05d}.parquet",
                             row_group_rows=self.cfg.shards.row_group_rows, compression=self.cfg.shards.compression)
             files[side] = ShardFile(path=w.path, rows=w.rows, bytes=w.bytes, sha256=w.sha256)
+        files["signatures"] = None
+        if files["accepted"] is not None:
+            ids = [t.id for t in self.rows if t.accepted]
+            w = write_shard(signature.to_table(ids, [self.sigs[i] for i in ids], self.cfg.dedup), self.run_dir,
+                            f"signatures/part-{seq:05d}.parquet", row_group_rows=self.cfg.shards.row_group_rows,
+                            compression="none")  # hash values do not compress
+            files["signatures"] = ShardFile(path=w.path, rows=w.rows, bytes=w.bytes, sha256=w.sha256)
         usage = Usage()
         for r in self.buffer:
             usage = usage.add(r.usage)
         now = time.monotonic()
         counters = counters_for(self.rows, self.view.stat_keys, self.view.attempt_key)
         counters["elapsed_s"] = round(now - self.last_commit, 3)
-        commit = Commit(seq=seq, accepted=files["accepted"], rejected=files["rejected"],
+        commit = Commit(seq=seq, accepted=files["accepted"], rejected=files["rejected"], signatures=files["signatures"],
                         chunk_ids=[r.chunk_id for r in self.buffer],
                         task_ids=[t for r in self.buffer for t in r.task_ids], usage=usage, counters=counters,
                         committed_at=time.time())
@@ -118,5 +153,5 @@ class Committer:
         save_manifest(self.run_dir, self.manifest)  # the commit point
         log.info("commit %d: %d chunk(s), %d task(s), %d accepted, %d rejected", seq, len(commit.chunk_ids),
                  len(commit.task_ids), counters["accepted"], counters["rejected"])
-        self.buffer, self.rows, self.oldest, self.last_commit = [], [], None, now
+        self.buffer, self.rows, self.sigs, self.oldest, self.last_commit = [], [], {}, None, now
         return commit

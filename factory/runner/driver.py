@@ -17,11 +17,12 @@ from typing import Any
 
 from factory import logs, provenance
 from factory.config import RunConfig
-from factory.errors import TeacherUnavailable
+from factory.errors import TeacherUnavailable, plain_error
 from factory.pipeline import Pipeline, PipelineView
 from factory.pipeline.registry import PipelineRef, resolve
 from factory.runner.committer import Committer
 from factory.runner.executor import InlineExecutor, RayExecutor, RaySession
+from factory.runner.lock import RunLock
 from factory.runner.rundir import open_run_dir
 from factory.schema import Task
 from factory.stats import run_stats
@@ -72,10 +73,11 @@ def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | Non
     cfg = cfg.model_copy(update={"pipeline_options": pipeline.options.model_dump(mode="json")})
     if teacher is None:
         preflight(cfg.teacher)
-    run_dir, manifest = open_run_dir(cfg, view, pipeline.option_defaults())
-    done_ids = {t for c in manifest.commits for t in c.task_ids}
-    pending = [t for t in tasks if t.id not in done_ids]
     with contextlib.ExitStack() as stack:
+        stack.enter_context(RunLock(cfg.run_dir))  # before anything reads or cleans the directory
+        run_dir, manifest = open_run_dir(cfg, view, pipeline.option_defaults())
+        done_ids = {t for c in manifest.commits for t in c.task_ids}
+        pending = [t for t in tasks if t.id not in done_ids]
         run_log = stack.enter_context(logs.run_log(run_dir / "run.log", {type(pipeline).__module__.split(".")[0]}))
         stack.enter_context(logs.log_context(run_id=manifest.run_id))
         log.info("run %s: %d tasks, %d committed, %d to do (pipeline %s)", manifest.run_id,
@@ -136,7 +138,7 @@ async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[
                 except TeacherUnavailable as e:
                     # From a Ray worker this is a RayTaskError that is also a TeacherUnavailable: its
                     # text carries the remote traceback. The user gets the cause in one line.
-                    failure = failure or TeacherUnavailable(str(getattr(e, "cause", None) or e))
+                    failure = failure or TeacherUnavailable(plain_error(e))
                     continue
                 run_log.write_many(result.logs)
                 committer.add(result)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.config import RunConfig
+from factory.errors import WorkersLost, plain_error
 from factory.runner.worker import ChunkResult, ChunkWorker
 from factory.teacher.base import Teacher
 
@@ -37,21 +38,55 @@ class InlineExecutor:
 
 
 class RayExecutor:
-    """`runner.workers` actors. `close()` lets each close its pipeline (sandbox pools, helper
-    processes) before the actor is killed, and returns their last log records."""
+    """`runner.workers` actors. A worker lost with its node (or crashed) is replaced, up to
+    `runner.worker_restarts` times, and its chunks are sent again: a chunk commits only through the
+    driver's manifest, so redoing one that never came back cannot duplicate a row. `close()` lets
+    each worker close its pipeline (sandbox pools, helper processes) before the actor is killed, and
+    returns their last log records."""
 
     def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str, pipeline: str):
         import ray
 
-        remote = ray.remote(ChunkWorker)
-        self.workers = [
-            remote.options(num_cpus=1, max_concurrency=1000, max_restarts=0).remote(
-                cfg.model_dump(mode="json"), teacher, run_id, pipeline, buffer_logs=True)
-            for _ in range(cfg.runner.workers)
-        ]
+        self.cfg, self.args = cfg, (cfg.model_dump(mode="json"), teacher, run_id, pipeline)
+        self.remote = ray.remote(ChunkWorker)
+        self.restarts = 0
+        self.workers = [self._spawn() for _ in range(cfg.runner.workers)]
 
-    def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> Awaitable[ChunkResult]:
-        return self.workers[i % len(self.workers)].run_chunk.remote(chunk_id, tasks)
+    def _spawn(self) -> Any:
+        opts: dict[str, Any] = {"num_cpus": 1, "max_concurrency": 1000, "max_restarts": 0}
+        if self.cfg.runner.worker_resources:
+            opts["resources"] = dict(self.cfg.runner.worker_resources)
+        return self.remote.options(**opts).remote(*self.args, buffer_logs=True)
+
+    async def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> ChunkResult:
+        from ray.exceptions import ActorUnavailableError, RayActorError
+
+        slot = i % len(self.workers)
+        while True:
+            worker = self.workers[slot]
+            try:
+                return await worker.run_chunk.remote(chunk_id, tasks)
+            except (RayActorError, ActorUnavailableError) as e:
+                self._replace(slot, worker, e)
+                log.warning("chunk %s: its worker was lost; sent again to a new worker", chunk_id)
+
+    def _replace(self, slot: int, dead: Any, e: BaseException) -> None:
+        import ray
+
+        if self.workers[slot] is not dead:
+            return  # another chunk of the same worker already replaced it
+        self.restarts += 1
+        if self.restarts > self.cfg.runner.worker_restarts:
+            raise WorkersLost(f"lost {self.restarts} chunk workers (runner.worker_restarts = "
+                              f"{self.cfg.runner.worker_restarts}); last: {plain_error(e)}. Committed shards are "
+                              "intact: check the cluster's nodes, then rerun to resume")
+        log.warning("a chunk worker was lost (%s); starting another (%d of %d restarts)", plain_error(e),
+                    self.restarts, self.cfg.runner.worker_restarts)
+        try:
+            ray.kill(dead, no_restart=True)
+        except (ValueError, ray.exceptions.RayError):
+            pass  # already gone with its node
+        self.workers[slot] = self._spawn()
 
     def close(self) -> list[dict[str, Any]]:
         import ray
@@ -63,7 +98,7 @@ class RayExecutor:
                 records.extend(ray.get(ref, timeout=_CLOSE_TIMEOUT_S))
             except (ray.exceptions.RayError, ray.exceptions.GetTimeoutError) as e:
                 # A dead or stuck worker: killed below; its process and children go with it.
-                log.warning("a worker could not close its pipeline cleanly: %s", str(e).splitlines()[0][:300])
+                log.warning("a worker could not close its pipeline cleanly: %s", plain_error(e))
         for w in self.workers:
             ray.kill(w)
         self.workers.clear()
@@ -105,10 +140,11 @@ class RaySession:
 
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         if self.cfg.runner.address:
-            root = Path(__file__).resolve().parents[2]
-            mods = [str(root / p) for p in _PACKAGES if (root / p).is_dir()]
-            ray.init(address=self.cfg.runner.address, runtime_env={"py_modules": mods, "env_vars": _ACTOR_ENV},
-                     log_to_driver=True)
+            env: dict[str, Any] = {"env_vars": _ACTOR_ENV}
+            if self.cfg.runner.ship_code:
+                root = Path(__file__).resolve().parents[2]
+                env["py_modules"] = [str(root / p) for p in _PACKAGES if (root / p).is_dir()]
+            ray.init(address=self.cfg.runner.address, runtime_env=env, log_to_driver=True)
         else:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # Ray 2.60 defaults to token auth
             reap_stale_temp_dirs()

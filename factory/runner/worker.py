@@ -12,6 +12,7 @@ from typing import Any
 
 from factory import logs
 from factory.config import RunConfig
+from factory.dedup.signature import Signature, Signer
 from factory.errors import TeacherUnavailable
 from factory.pipeline.registry import PipelineRef
 from factory.schema import Task, Trajectory, Usage
@@ -31,6 +32,7 @@ class ChunkResult:
     usage: Usage
     seconds: float
     logs: list[dict[str, Any]] = field(default_factory=list)  # records from a Ray worker, for run.log
+    signatures: dict[str, Signature] = field(default_factory=dict)  # dedup signatures of accepted rows, by id
 
 
 def error_row(task: Task, exc: BaseException) -> Trajectory:
@@ -54,6 +56,7 @@ class ChunkWorker:
         self.verifiers = generic_verifiers(self.cfg.verify, self.pipeline.repetition_per_message) + self.pipeline.verifiers()
         self.teacher = teacher
         self.run_id = run_id
+        self.signer = Signer(self.cfg.dedup)
         self._sem: asyncio.Semaphore | None = None
 
     async def run_chunk(self, chunk_id: str, tasks: list[dict[str, Any]]) -> ChunkResult:
@@ -71,8 +74,10 @@ class ChunkWorker:
         usage = Usage()
         for r in rows:
             usage = usage.add(r.usage)
+        # Hashing is the costly part of dedup: done here, where workers scale out, not in the committer.
+        sigs = {r.id: self.signer.sign(r) for r in rows if r.accepted}
         return ChunkResult(chunk_id, [t.id for t in parsed], rows, usage, time.monotonic() - t0,
-                           self.drain_logs())
+                           self.drain_logs(), sigs)
 
     async def _one(self, task: Task) -> list[Trajectory]:
         assert self._sem is not None

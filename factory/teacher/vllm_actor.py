@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import ray
-from ray.exceptions import RayActorError, RayTaskError
+from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError
 
 from factory.config import TeacherConfig
-from factory.errors import TeacherError, TeacherUnavailable
+from factory.errors import TeacherError, TeacherUnavailable, plain_error
 from factory.logs import LogBuffer, install
 from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
@@ -62,7 +62,7 @@ def stop_actors(actors: list[Any], log_sink: Callable[[list[dict[str, Any]]], No
             ray.get(a.shutdown.remote(), timeout=60)
         except (RayActorError, ray.exceptions.GetTimeoutError) as e:
             # Already gone (its death was reported when it happened) or stuck: killed below.
-            log.warning("teacher actor did not stop cleanly: %s", str(e).splitlines()[0][:200])
+            log.warning("teacher actor did not stop cleanly: %s", plain_error(e))
         ray.kill(a)
 
 
@@ -73,6 +73,8 @@ class VLLMActorTeacher(Teacher):
         self.actors = actors
         self.backend = backend
         self._watchdog: Watchdog | None = None
+        self._dead: set[Any] = set()  # replicas this client saw die (each worker learns on its own)
+        self._last_death = ""
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_watchdog": None}
@@ -84,16 +86,25 @@ class VLLMActorTeacher(Teacher):
     async def chat(self, request: ChatRequest) -> ChatResult:
         if self._watchdog is None:
             self._watchdog = Watchdog(self.cfg.watchdog_s, "vLLM teacher actor")
-        actor = self.actors[zlib.crc32(request.affinity.encode()) % len(self.actors)]
-        try:
-            return await self._watchdog.guard(actor.chat.remote(request.model_dump()))
-        except RayActorError as e:
-            raise TeacherUnavailable(f"the vLLM teacher actor died: {e}") from None
-        except RayTaskError as e:
-            # Ray wraps what the actor raised; the cause says whether the engine is gone for good.
-            cause = e.cause
-            if isinstance(cause, TeacherUnavailable):
-                raise TeacherUnavailable(str(cause)) from None
-            if isinstance(cause, TeacherError):
-                raise TeacherError(str(cause)) from None
-            raise
+        while True:
+            live = [a for a in self.actors if a._actor_id not in self._dead]
+            if not live:
+                raise TeacherUnavailable(f"every vLLM teacher replica died (last: {self._last_death})")
+            actor = live[zlib.crc32(request.affinity.encode()) % len(live)]
+            try:
+                return await self._watchdog.guard(actor.chat.remote(request.model_dump()))
+            except (RayActorError, ActorUnavailableError) as e:
+                # A lost replica (its node went away): this trajectory goes on with another one; the
+                # request is re-sent whole, so nothing of the conversation is lost, only its prefix cache.
+                self._dead.add(actor._actor_id)
+                self._last_death = plain_error(e)
+                log.warning("a vLLM teacher replica is gone (%d of %d left): %s", len(live) - 1,
+                            len(self.actors), self._last_death)
+            except RayTaskError as e:
+                # Ray wraps what the actor raised; the cause says whether the engine is gone for good.
+                cause = e.cause
+                if isinstance(cause, TeacherUnavailable):
+                    raise TeacherUnavailable(str(cause)) from None
+                if isinstance(cause, TeacherError):
+                    raise TeacherError(str(cause)) from None
+                raise

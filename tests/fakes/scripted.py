@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from factory.errors import TeacherUnavailable
@@ -27,3 +28,16 @@ class ScriptedTeacher(Teacher):
         return ChatResult([Completion(text, "stop", max(1, len(text.split())))] * request.n,
                           prompt_tokens=sum(len(str(m.get("content", "")).split()) for m in request.messages),
                           seconds=0.0)
+
+
+class SlowTeacher(ScriptedTeacher):
+    """The scripted teacher after a model-like delay per call, so that a run is still going when a
+    test injects a fault."""
+
+    def __init__(self, reply: Callable[[ChatRequest], str], delay_s: float = 0.25):
+        super().__init__(reply)
+        self.delay_s = delay_s
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        await asyncio.sleep(self.delay_s)
+        return await super().chat(request)

@@ -8,7 +8,7 @@ import random
 
 from factory.config import DedupConfig
 from factory.dedup.contamination import Contamination
-from factory.dedup.index import DedupIndex, dedup_text, shingles
+from factory.dedup.index import DedupIndex, _Bands, dedup_text, shingles
 from factory.schema import Message, ToolCall, Trajectory
 
 SYSTEM = " ".join(f"Rule {i}: before step {i} of the method write down quantity q{i}, then call tool t{i % 7} and "
@@ -80,7 +80,7 @@ def test_lsh_candidates_are_confirmed_against_the_threshold():
         words[k] = f"z{k}"
     other = " ".join(words)
     assert 0.8 < jaccard(base, other) < 0.88
-    assert "a" in idx.lsh.query(idx.minhash(other))  # LSH proposes it …
+    assert "a" in idx.lsh.query(_Bands(idx.signature(other)[1]))  # LSH proposes it …
     assert idx.check("b", other) is None  # … the confirmation turns it down
 
 

@@ -27,6 +27,8 @@ def test_run_commits_every_task_once(make_cfg, scripted_cot):
     assert out.stats["tasks"] == 10 and out.stats["usage"]["teacher_calls"] == 20
     assert (out.run_dir / "config.yaml").read_text().count("pipeline_options") == 1
     assert json.loads((out.run_dir / "stats.json").read_text())["tasks"] == 10
+    m = load_manifest(out.run_dir)  # the workers' dedup signatures are committed beside each accepted shard
+    assert all(c.signatures.rows == c.accepted.rows for c in m.commits if c.accepted)
 
 
 def test_rerun_resumes_without_calling_the_teacher(make_cfg, scripted_cot):
