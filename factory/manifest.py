@@ -36,6 +36,7 @@ class Commit(BaseModel):
     usage: Usage
     counters: dict[str, Any] = Field(default_factory=dict)
     committed_at: float
+    session: str | None = None  # start time of the invocation that made it (absent in older runs)
 
 
 class Manifest(BaseModel):

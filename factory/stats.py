@@ -3,6 +3,7 @@ statistics stay exact across crashes and resumes."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -99,4 +100,22 @@ def run_stats(manifest: Manifest) -> dict[str, Any]:
         **({"pass_at_k": total["pass_at_k"]} if "pass_at_k" in total else {}),
         "usage": usage.model_dump(), "elapsed_s": round(elapsed, 2),
         "completion_tokens_per_s": round(usage.completion_tokens / elapsed, 2) if elapsed else 0.0,
+        "history": history(manifest),
     }
+
+
+def history(manifest: Manifest) -> list[dict[str, Any]]:
+    """Per invocation (a night of a topped-up run), in order: what it committed. Commits made before
+    sessions were recorded are one entry, keyed by their first commit's time."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in manifest.commits:
+        key = c.session or time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(c.committed_at))
+        h = out.setdefault(c.session or "(before sessions)", {"session": key, "commits": 0, "tasks": 0, "rows": 0,
+                                                               "accepted": 0, "completion_tokens": 0})
+        h["commits"] += 1
+        h["tasks"] += len(c.task_ids)
+        h["rows"] += int(c.counters.get("rows", 0))
+        h["accepted"] += int(c.counters.get("accepted", 0))
+        h["completion_tokens"] += c.usage.completion_tokens
+        h["last_commit_at"] = round(c.committed_at, 3)
+    return list(out.values())

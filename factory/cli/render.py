@@ -61,3 +61,16 @@ def breakdown_table(stats: dict[str, Any], groups: list[str] | None = None) -> T
 def _key_order(key: str) -> tuple[str, int, str]:
     group, _, value = key.partition("=")
     return (group, int(value) if value.isdigit() else 0, value)
+
+
+def history_table(stats: dict[str, Any]) -> Table | None:
+    """What each invocation of the run committed (one row per night of a topped-up run); None when
+    the run was made in one go."""
+    hist = stats.get("history") or []
+    if len(hist) < 2:
+        return None
+    t = Table("session", "commits", "tasks", "rows", "accepted", "tokens out", title="history")
+    for h in hist:
+        t.add_row(h["session"], str(h["commits"]), str(h["tasks"]), str(h["rows"]), str(h["accepted"]),
+                  str(h["completion_tokens"]))
+    return t

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from factory.cli.render import breakdown_table, summary_table
+from factory.cli.render import breakdown_table, history_table, summary_table
 from factory.config import load_config
 from factory.runner import driver
 
@@ -49,6 +49,8 @@ def run(
     name: Optional[str] = typer.Option(None, help="run name (directory under output-dir)"),
     output_dir: Optional[str] = typer.Option(None, help="where runs go (default: runs)"),
     limit: Optional[int] = typer.Option(None, help="only the first N tasks"),
+    add: Optional[int] = typer.Option(None, min=1, help="extend the named run by N tasks not yet committed (a "
+                                      "nightly top-up); committed tasks are never redone"),
     seed: Optional[int] = typer.Option(None, help="run seed"),
     executor: Optional[str] = typer.Option(None, help="ray (default) | inline"),
     workers: Optional[int] = typer.Option(None, help="worker actors"),
@@ -73,12 +75,15 @@ def run(
         raise UserError("pass --pipeline NAME or --config FILE (see `factory pipelines`)")
     cfg = load_config(config, over)
     console = Console()
-    outcome = driver.run(cfg, RichProgress(console))
+    outcome = driver.run(cfg, RichProgress(console), add=add)
     console.print(summary_table(outcome.stats, outcome.wall_s))
     # The pipeline says which of its keys fit a summary; `factory stats --by KEY` shows any of them.
     table = breakdown_table(outcome.stats, outcome.view.summary_keys)
     if table is not None:
         console.print(table)
+    hist = history_table(outcome.stats)
+    if hist is not None:
+        console.print(hist)
     if outcome.new_tasks == 0:
         console.print("[dim]nothing left to do: every task is committed[/dim]")
     console.print(f"shards: {outcome.run_dir}/accepted/*.parquet (rejected: {outcome.run_dir}/rejected/) · "

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from factory.cli.render import breakdown_table, summary_table, verifier_table
+from factory.cli.render import breakdown_table, history_table, summary_table, verifier_table
 from factory.errors import UserError
 from factory.manifest import load_manifest
 from factory.stats import run_stats
@@ -31,3 +31,6 @@ def stats(run: Path = typer.Argument(..., help="run directory, e.g. runs/agentic
     if table is not None:
         console.print(table)
     console.print(verifier_table(s))
+    hist = history_table(s)
+    if hist is not None:
+        console.print(hist)

@@ -44,6 +44,10 @@ class Pipeline(abc.ABC):
     repetition_per_message: ClassVar[bool] = False
     """True when later turns restate earlier ones by design (a report built from checked notes): the
     generic repetition check then looks for loops within each assistant message, not across the row"""
+    stream_option: ClassVar[str | None] = None
+    """the option that sizes an append-only task stream (task i depends only on (seed, i), so more
+    tasks never change earlier ones): `factory run --add N` raises it, and it is not part of the
+    run's identity. None: the task list is fixed by the options (a file, an allocation over them)"""
     card_keys: ClassVar[tuple[str, ...] | None] = None
     """meta keys the exported dataset card counts rows by (None: `stat_keys`)"""
 

@@ -3,6 +3,7 @@ arrive as Trajectory models; `factory.records` turns them into Arrow once, here.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from collections.abc import Iterator
@@ -86,6 +87,8 @@ class Committer:
         self.index, self.foreign = build_index(cfg, run_dir, manifest)
         self.contamination = (Contamination(cfg.dedup.decontaminate, cfg.dedup.contamination_ngram)
                               if cfg.dedup.decontaminate else None)
+        # Which invocation made a commit: the history of a run topped up nightly, one entry per night.
+        self.session = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
         self.signer = Signer(cfg.dedup)  # for rows that come without a signature (an older worker)
         self.buffer: list[ChunkResult] = []
         self.rows: list[Trajectory] = []
@@ -148,7 +151,7 @@ class Committer:
         commit = Commit(seq=seq, accepted=files["accepted"], rejected=files["rejected"], signatures=files["signatures"],
                         chunk_ids=[r.chunk_id for r in self.buffer],
                         task_ids=[t for r in self.buffer for t in r.task_ids], usage=usage, counters=counters,
-                        committed_at=time.time())
+                        committed_at=time.time(), session=self.session)
         self.manifest.commits.append(commit)
         save_manifest(self.run_dir, self.manifest)  # the commit point
         log.info("commit %d: %d chunk(s), %d task(s), %d accepted, %d rejected", seq, len(commit.chunk_ids),

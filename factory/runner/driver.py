@@ -17,7 +17,8 @@ from typing import Any
 
 from factory import logs, provenance
 from factory.config import RunConfig
-from factory.errors import TeacherUnavailable, plain_error
+from factory.manifest import load_manifest
+from factory.errors import TeacherUnavailable, UserError, plain_error
 from factory.pipeline import Pipeline, PipelineView
 from factory.pipeline.registry import PipelineRef, resolve
 from factory.runner.committer import Committer
@@ -63,21 +64,41 @@ def plan(cfg: RunConfig, ref: PipelineRef | None = None) -> tuple[Pipeline, list
     return pipeline, tasks
 
 
-def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | None = None) -> RunOutcome:
-    """`teacher` injects a ready teacher (tests, benchmarks); by default the config builds one."""
+def grow(cfg: RunConfig, stream_option: str | None, add: int) -> RunConfig:
+    """The config of a run extended by `add` tasks: no `limit`, and an append-only stream sized to
+    what is committed plus `add` (earlier tasks stay the same, so none is redone)."""
+    manifest = load_manifest(cfg.run_dir) if cfg.run_dir.exists() else None
+    committed = sum(len(c.task_ids) for c in manifest.commits) if manifest else 0
+    update: dict[str, Any] = {"limit": None}
+    if stream_option:
+        size = cfg.pipeline_options.get(stream_option) or 0
+        update["pipeline_options"] = {**cfg.pipeline_options, stream_option: max(int(size), committed + add)}
+    return cfg.model_copy(update=update)
+
+
+def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | None = None,
+        add: int | None = None) -> RunOutcome:
+    """`teacher` injects a ready teacher (tests, benchmarks); by default the config builds one.
+    `add`: run only the next `add` tasks not yet committed (a nightly top-up of a named run)."""
     progress = progress or Progress()
     t0 = time.monotonic()
     ref = resolve(cfg.pipeline)
-    pipeline, tasks = plan(cfg, ref)
+    stream_option = ref.load().stream_option
+    if add is not None:
+        cfg = grow(cfg, stream_option, add)
+    pipeline, tasks = plan(cfg, ref)  # bad options or teacher settings fail here, before anything is written
     view = pipeline.view()
     cfg = cfg.model_copy(update={"pipeline_options": pipeline.options.model_dump(mode="json")})
     if teacher is None:
         preflight(cfg.teacher)
     with contextlib.ExitStack() as stack:
         stack.enter_context(RunLock(cfg.run_dir))  # before anything reads or cleans the directory
-        run_dir, manifest = open_run_dir(cfg, view, pipeline.option_defaults())
+        run_dir, manifest = open_run_dir(cfg, view, pipeline.option_defaults(), stream_option)
         done_ids = {t for c in manifest.commits for t in c.task_ids}
         pending = [t for t in tasks if t.id not in done_ids]
+        if add is not None:
+            pending = _top_up(pending, add, len(done_ids), cfg.pipeline, stream_option)
+            tasks = [t for t in tasks if t.id in done_ids] + pending
         run_log = stack.enter_context(logs.run_log(run_dir / "run.log", {type(pipeline).__module__.split(".")[0]}))
         stack.enter_context(logs.log_context(run_id=manifest.run_id))
         log.info("run %s: %d tasks, %d committed, %d to do (pipeline %s)", manifest.run_id,
@@ -157,6 +178,17 @@ async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[
         committer.flush()
     if failure is not None:
         raise failure
+
+
+def _top_up(pending: list[Task], add: int, committed: int, pipeline: str, stream_option: str | None) -> list[Task]:
+    if not pending:
+        grow_how = ("" if stream_option else f"; pipeline {pipeline} has a fixed task list (no append-only stream): "
+                    "give it more input (e.g. a larger task file) and rerun with --add")
+        raise UserError(f"--add {add}: no new task — all {committed} tasks this config defines are committed"
+                        + grow_how)
+    if len(pending) < add:
+        log.warning("--add %d: only %d new task(s) left in this config", add, len(pending))
+    return pending[:add]
 
 
 def _write_stats(run_dir: Path, stats: dict[str, Any]) -> None:

@@ -24,14 +24,18 @@ _CONTENT = ("pipeline", "seed", "pipeline_options", "verify", "dedup")
 _TEACHER_CONTENT = ("model", "sampling")
 
 
-def content_view(cfg: dict[str, Any]) -> dict[str, Any]:
+def content_view(cfg: dict[str, Any], stream_option: str | None = None) -> dict[str, Any]:
     view = {k: cfg.get(k) for k in _CONTENT}
+    if stream_option and isinstance(view.get("pipeline_options"), dict):
+        # the size of an append-only stream: a run grows by raising it (--add) and stays the same run
+        view["pipeline_options"] = {k: v for k, v in view["pipeline_options"].items() if k != stream_option}
     view["teacher"] = {k: (cfg.get("teacher") or {}).get(k) for k in _TEACHER_CONTENT}
     return view
 
 
-def config_sha(cfg: RunConfig) -> str:
-    return hashlib.sha256(json.dumps(content_view(cfg.model_dump(mode="json")), sort_keys=True).encode()).hexdigest()
+def config_sha(cfg: RunConfig, stream_option: str | None = None) -> str:
+    view = content_view(cfg.model_dump(mode="json"), stream_option)
+    return hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
 
 
 def _differs(new: Any, old: Any, default: Any, missing: bool) -> bool:
@@ -45,20 +49,21 @@ def _differs(new: Any, old: Any, default: Any, missing: bool) -> bool:
     return new != old
 
 
-def open_run_dir(cfg: RunConfig, view: PipelineView | None = None,
-                 option_defaults: dict[str, Any] | None = None) -> tuple[Path, Manifest]:
+def open_run_dir(cfg: RunConfig, view: PipelineView | None = None, option_defaults: dict[str, Any] | None = None,
+                 stream_option: str | None = None) -> tuple[Path, Manifest]:
     """Create or reopen the run directory: refuse a config that would change the data, remove
     uncommitted shard files, record the resolved config and the pipeline's declarations.
     `option_defaults` (the pipeline's Options defaults) lets a run made before an option existed
     resume when the option keeps its default."""
     run_dir = cfg.run_dir
-    sha = config_sha(cfg)
+    sha = config_sha(cfg, stream_option)
     manifest = load_manifest(run_dir) if run_dir.exists() else None
     if manifest is not None and manifest.config_sha256 != sha:
         old = yaml.safe_load((run_dir / "config.yaml").read_text()) if (run_dir / "config.yaml").exists() else {}
-        new, before = content_view(cfg.model_dump(mode="json")), content_view(old or {})
+        new = content_view(cfg.model_dump(mode="json"), stream_option)
+        before = content_view(old or {}, stream_option)
         defaults = content_view({**RunConfig(pipeline=cfg.pipeline).model_dump(mode="json"),
-                                 "pipeline_options": option_defaults or {}})
+                                 "pipeline_options": option_defaults or {}}, stream_option)
         diff = sorted(k for k in new if _differs(new[k], before.get(k), defaults.get(k), False))
         if diff or not old:
             raise UserError(f"{run_dir} was produced with a different config ({', '.join(diff or ['(unknown)'])} "

@@ -33,6 +33,7 @@ class ResearchPipeline(Pipeline):
     name: ClassVar[str] = "research"
     description: ClassVar[str] = PIPELINE.description
     Options: ClassVar[type[Options]] = Options
+    stream_option = "tasks"  # task i depends only on (seed, i): --add grows the run
     stat_keys: ClassVar[tuple[str, ...]] = ("mode", "hops", "fact", "attempt")
     inspect_keys: ClassVar[tuple[str, ...]] = ("mode", "fact", "stop_reason", "lesson")
     id_meta_keys: ClassVar[tuple[str, ...]] = ("attempt",)

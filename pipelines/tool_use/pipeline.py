@@ -35,6 +35,7 @@ class ToolUsePipeline(Pipeline):
     name: ClassVar[str] = "tool_use"
     description: ClassVar[str] = PIPELINE.description
     Options: ClassVar[type[Options]] = Options
+    stream_option = "tasks"  # task i depends only on (seed, i): --add grows the run
     stat_keys: ClassVar[tuple[str, ...]] = ("variant", "shape", "length", "request_source")
     summary_keys: ClassVar[tuple[str, ...]] = ("variant", "length")  # request_source has a value per reason
     inspect_keys: ClassVar[tuple[str, ...]] = ("variant", "chain", "stop_reason", "request_source")

@@ -94,3 +94,10 @@ def toy_reply(req: ChatRequest) -> str:
     colour = q.split("colour ")[1].split(" ")[0]
     said = colour if ("try 0" in q and colour != "blue") else "grey"
     return f"<thought>The user wants a colour word.</thought><verdict>It is {said}.</verdict>"
+
+
+class ToyStream(Toy):
+    """The toy as an append-only stream: task i depends only on (seed, i)."""
+
+    name: ClassVar[str] = "tests.factory.pipeline.toy:ToyStream"
+    stream_option: ClassVar[str] = "tasks"
