@@ -12,6 +12,7 @@ from factory.cli import (
     dedup_cmd,
     export_cmd,
     inspect_cmd,
+    jobs_cmd,
     migrate_cmd,
     pipelines_cmd,
     plugins_cmd,
@@ -38,6 +39,8 @@ def _options(verbose: int = typer.Option(0, "-v", "--verbose", count=True,
 
 
 app.command("run")(run_cmd.run)
+app.command("submit")(jobs_cmd.submit)
+app.add_typer(jobs_cmd.app, name="jobs")
 app.command("pipelines")(pipelines_cmd.pipelines)
 app.command("stats")(stats_cmd.stats)
 app.command("verify")(verify_cmd.verify)
