@@ -11,10 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import dedup, generation, research, sandboxes, shards, swe, tool_use, verifiers
+from bench import dedup, dedup_rebuild, generation, research, sandboxes, shards, swe, tool_use, verifiers
 from bench.common import machine, write_results
 
-PARTS = {"generation": generation.run, "dedup": dedup.run, "shards": shards.run, "verifiers": verifiers.run,
+PARTS = {"generation": generation.run, "dedup": dedup.run, "dedup_rebuild": dedup_rebuild.run, "shards": shards.run, "verifiers": verifiers.run,
          "sandboxes": sandboxes.run, "swe": swe.run, "tool_use": tool_use.run,
          "research": research.run}
 
@@ -28,14 +28,17 @@ def report(res: dict[str, Any], console: Console) -> None:
     console.print(f"[bold]{m['cpu']}[/bold], {m['cores']} cores, {m['memory_mib']} MiB · medians [min–max]")
     g = res.get("generation")
     if g:
-        t = Table("workload", "raw engine tok/s", "factory tok/s", "factory/raw", "prefix hit raw / factory",
-                  title=f"generation: {g['model']} (engine {g['engine']})")
+        t = Table("workload", "raw engine tok/s", "factory tok/s (inline)", "factory/raw", "prefix hit raw / factory",
+                  "factory tok/s (Ray executor)", "Ray/raw", title=f"generation: {g['model']} (engine {g['engine']})")
         for name in ("single_turn", "multi_turn"):
             w = g[name]
+            ray_side = w.get("factory_ray")
             t.add_row(f"{name} ({w['conversations']}×{w['turns']}×{w['max_tokens']} tok)",
                       _m(w["raw_engine"]["output_tokens_per_s"]), _m(w["factory"]["output_tokens_per_s"]),
                       f"{w['ratio']:.3f}", f"{w['raw_engine']['prefix_cache_hit_rate']:.0%} / "
-                                           f"{w['factory']['prefix_cache_hit_rate']:.0%}")
+                                           f"{w['factory']['prefix_cache_hit_rate']:.0%}",
+                      _m(ray_side["output_tokens_per_s"]) if ray_side else "-",
+                      f"{w['ratio_ray']:.3f}" if ray_side else "-")
         console.print(t)
     d = res.get("dedup")
     if d:
@@ -45,6 +48,15 @@ def report(res: dict[str, Any], console: Console) -> None:
             f"near-copies at Jaccard ≥ 0.9, {d['num_perm']} permutations"))
         for k in ("factory", "datasketch"):
             t.add_row(k, _m(d[k]["texts_per_s"]), f"{d[k]['recall']:.1%}", f"{d[k]['false_positives']} / {d[k]['distinct']}")
+        console.print(t)
+    r = res.get("dedup_rebuild")
+    if r:
+        t = Table("index rebuilt", "seconds", "rows/s", title=(
+            f"dedup rebuild on resume: {r['rows']:,} committed rows, {r['num_perm']} permutations · same index: "
+            f"{r['same_index']} · held in memory {r['index_bytes_per_row']:,} B/row · sidecar "
+            f"{r['sidecar_bytes_per_row']} B/row · a worker signs {r['worker_signing_rows_per_s']:,} rows/s"))
+        t.add_row("from stored signatures", f"{r['rebuild_from_signatures_s']:.1f}", f"{r['rows_per_s_signatures']:,}")
+        t.add_row("by re-hashing text", f"{r['rebuild_from_text_s']:.1f}", f"{r['rows_per_s_text']:,}")
         console.print(t)
     s = res.get("shards")
     if s:

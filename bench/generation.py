@@ -90,6 +90,21 @@ def _factory_run(teacher: LocalVLLMTeacher, n: int, turns: int, max_tokens: int,
             "prompt_tokens": counting.prompt_tokens, "cached": counting.cached_tokens}
 
 
+def _factory_ray_run(n: int, turns: int, max_tokens: int, seed: int, out_dir: str) -> dict[str, float]:
+    """The path users run: Ray executor, the embedded teacher as a Ray actor (its own engine, same
+    settings). Generation seconds come from the run's commits (the engine start is not in them);
+    prefix-cache hits are inside the actor, so not counted here."""
+    cfg = RunConfig.model_validate({
+        "pipeline": "bench.workloads:Chat", "name": f"gen-ray-{turns}-{seed}", "output_dir": out_dir, "seed": seed,
+        "teacher": {"sampling": sampling(max_tokens).model_dump()},
+        "pipeline_options": {"prompts": n, "turns": turns, "max_tokens": max_tokens},
+        "shards": {"flush_seconds": 3600},
+        "runner": {"executor": "ray", "workers": 1, "chunk_size": n, "trajectories_in_flight": n}})
+    outcome = driver.run(cfg)
+    return {"seconds": outcome.stats["elapsed_s"], "tokens": outcome.stats["usage"]["completion_tokens"],
+            "prompt_tokens": 0, "cached": 0}
+
+
 def _side(runs: list[dict[str, float]]) -> dict[str, Any]:
     tps = [r["tokens"] / r["seconds"] for r in runs]
     prompt_toks = sum(r["prompt_tokens"] for r in runs)
@@ -130,4 +145,14 @@ def run(repeats: int = 3) -> dict[str, Any]:
                              "factory_trajectories_per_s": convs / fac_s["seconds"]["median"]}
     finally:
         teacher.shutdown()
+    if os.environ.get("BENCH_RAY", "1") != "0":
+        # One Ray run per repeat (each starts its own teacher actor: Ray's real start-up), against the raw
+        # figures above; run after the in-process engine is shut down so the two never share the CPU.
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, (convs, turns, max_tokens) in workloads.items():
+                runs = [_factory_ray_run(convs, turns, max_tokens, seed=r, out_dir=tmp) for r in range(repeats)]
+                side = _side(runs)
+                out[name]["factory_ray"] = side
+                out[name]["ratio_ray"] = (side["output_tokens_per_s"]["median"]
+                                          / out[name]["raw_engine"]["output_tokens_per_s"]["median"])
     return out
