@@ -20,3 +20,11 @@ def test_shards_and_verifiers_parts():
     v = verifiers.run(n=5, repeats=1)
     assert set(v) == {"agentic_cot", "math"} and all(x["all_pass"] for x in v.values())
     assert {"answer", "structure", "tool_calls"} <= set(v["math"]["verifiers"])
+
+
+def test_dedup_rebuild_part_gives_the_same_index_both_ways():
+    from bench import dedup_rebuild
+
+    out = dedup_rebuild.run(n=2500)
+    assert out["same_index"] and out["indexed"] == out["rows"] == 2500
+    assert out["index_bytes_per_row"] > 512 and out["sidecar_bytes_per_row"] >= 512  # 128 × 4-byte hash values
