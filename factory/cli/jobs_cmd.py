@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from factory.cluster.jobs import Jobs, parse_tick, run_counts, submission_id
+from factory.cluster.jobs import Jobs, job_config, parse_tick, run_counts, submission_id
 from factory.config import load_config
 
 ADDRESS_HELP = "the cluster's job server, e.g. http://HEAD:8265 (default: $RAY_ADDRESS)"
@@ -33,6 +33,7 @@ def submit(
     """Submit a run as a Ray job; a job already submitted for this run and tick is followed, not repeated."""
     cfg = load_config(config, {"name": name} if name else {})
     sid = job_id or submission_id(cfg.run_name, parse_tick(tick))
+    job_config(cfg)  # a config the cluster cannot run fails here, before connecting
     jobs = Jobs(address)
     job, new = jobs.submit(cfg, sid, add=add)
     print(f"{'submitted' if new else 'already submitted'}: {sid} ({job.status}) · run dir {cfg.run_dir}",
