@@ -2,6 +2,7 @@
 # make test                — the whole test suite (what .ci/run calls)
 # make sandbox-image       — build the sandbox base image (Docker + bubblewrap), no registry
 # make bench               — benchmarks that print figures
+# make chaos               — fault injection (kills, disk full, damaged shards) with a table of figures
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ pipeline ?= math
 config ?=
 ARGS ?=
 
-.PHONY: setup run test sandbox-image bench clean
+.PHONY: setup run test sandbox-image bench chaos clean
 setup:
 	@VENV=$(VENV) bash scripts/setup.sh
 
@@ -24,6 +25,9 @@ sandbox-image: setup
 
 bench: setup
 	$(BIN)/python -m bench $(ARGS)
+
+chaos: setup
+	$(BIN)/python -m chaos $(ARGS)
 
 clean:
 	rm -rf runs .pytest_cache

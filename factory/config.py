@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from factory.errors import UserError
 from tf_common import Strict
@@ -94,6 +94,8 @@ class GenericVerifyConfig(Strict):
 
 
 class RunConfig(Strict):
+    # The file the config came from, so that errors found later (a pipeline's options) can name it.
+    _source: str | None = PrivateAttr(None)
     pipeline: str
     name: str | None = Field(None, description="run directory name; defaults to the pipeline name")
     output_dir: str = "runs"
@@ -140,11 +142,18 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UserError(f"{path}: config file not found; pass an existing YAML file to --config")
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[: e.start].count(b"\n") + 1
+        raise UserError(f"{path} line {line}: not UTF-8 text (byte {e.start}); write the config as UTF-8") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise UserError(f"{path}:{where} is not valid YAML: {getattr(e, 'problem', e)}") from None
+    except RecursionError:
+        raise UserError(f"{path}: nested too deeply to be a config") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -166,9 +175,11 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> RunConfig:
     data = read_yaml(path) if path else {}
     data = deep_merge(data, overrides)
     try:
-        return RunConfig.model_validate(data)
+        cfg = RunConfig.model_validate(data)
     except ValidationError as e:
         raise UserError(describe_validation_error(e, str(path) if path else "command line")) from None
+    cfg._source = str(path) if path else None
+    return cfg
 
 
 def dump_config(cfg: RunConfig) -> str:

@@ -3,11 +3,29 @@ say what is wrong, where, and what to do."""
 
 from __future__ import annotations
 
+import errno
 import re
 
 
 class UserError(Exception):
     """Bad input from the user (config, paths, flags). Printed as one line, exit code 2."""
+
+
+def one_line(text: str, limit: int = 600) -> str:
+    """What the CLI prints: an error whose text embeds another library's multi-line message still
+    ends as one line (continuation lines joined with ' | ')."""
+    parts = [p.strip() for p in _ANSI.sub("", text).splitlines() if p.strip()]
+    joined = " | ".join(parts)
+    return joined if len(joined) <= limit else joined[: limit - 1] + "…"
+
+
+class StorageFull(Exception):
+    """The run's storage refused a write (no space left, quota): the run stops with one line, exit 1;
+    the commit being written is discarded and every earlier one is intact."""
+
+
+def is_storage_full(e: BaseException) -> bool:
+    return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class TeacherError(Exception):

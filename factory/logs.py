@@ -66,19 +66,25 @@ class JsonLinesHandler(logging.Handler):
     def __init__(self, path: Path, extra_components: set[str] | None = None):
         super().__init__(logging.DEBUG)
         self.path = path
+        self.lost = 0  # lines the file system refused
         self._f = path.open("a", encoding="utf-8", buffering=1)
         self.addFilter(_OursOrWarnings(extra_components))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.write(as_dict(record))
-        except (OSError, ValueError):
+        except ValueError:
             self.handleError(record)
 
     def write(self, d: dict[str, Any]) -> None:
-        if self._f.closed:  # a library's logging.config.dictConfig closes every handler (vLLM does, in-process)
-            self._f = self.path.open("a", encoding="utf-8", buffering=1)
-        self._f.write(json.dumps(d, ensure_ascii=False, default=str) + "\n")
+        try:
+            if self._f.closed:  # a library's logging.config.dictConfig closes every handler (vLLM does, in-process)
+                self._f = self.path.open("a", encoding="utf-8", buffering=1)
+            self._f.write(json.dumps(d, ensure_ascii=False, default=str) + "\n")
+        except OSError:
+            # A full disk: the log is the first casualty and must not become a traceback on the
+            # console; the commit that fails next says what happened in one line.
+            self.lost += 1
 
     def write_many(self, records: list[dict[str, Any]]) -> None:
         """Records forwarded from other processes (already filtered and formatted there)."""
@@ -139,6 +145,9 @@ def run_log(path: Path, extra_components: set[str] | None = None) -> Iterator[Js
         uninstall(handler)
 
 
+FINAL = {"tf_final": True}  # `log.error(..., extra=FINAL)`: for run.log only; the CLI prints it as its error line
+
+
 def setup_cli(verbose: int, quiet: bool) -> None:
     """The console handler: warnings by default (the progress bar and tables say the rest)."""
     from rich.console import Console
@@ -147,4 +156,6 @@ def setup_cli(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     handler = RichHandler(console=Console(stderr=True), level=level, show_path=False, rich_tracebacks=False)
     handler.addFilter(_OursOrWarnings())
+    # The run's last error goes to run.log; on the console the CLI prints it once, as its one line.
+    handler.addFilter(lambda r: not getattr(r, "tf_final", False))
     install(handler, level)

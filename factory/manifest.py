@@ -82,11 +82,15 @@ def load_manifest(run_dir: Path) -> Manifest | None:
 def save_manifest(run_dir: Path, manifest: Manifest) -> None:
     p = manifest_path(run_dir)
     tmp = p.with_suffix(".json.tmp")
-    with tmp.open("w") as f:
-        f.write(manifest.model_dump_json(indent=1))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, p)
+    try:
+        with tmp.open("w") as f:
+            f.write(manifest.model_dump_json(indent=1))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # the old manifest stays the truth
+        raise
     fsync_dir(run_dir)
 
 

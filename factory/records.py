@@ -95,6 +95,8 @@ def from_record(row: dict[str, Any], pipeline: str) -> Trajectory:
     """A record from a user's file, where only `messages` is required: absent optional message
     fields may be null, meta may be an object or a JSON string. Raises KeyError/TypeError/ValueError
     (pydantic's ValidationError is a ValueError) for what is not a trajectory record."""
+    if not isinstance(row.get("messages"), list) or not all(isinstance(m, dict) for m in row["messages"]):
+        raise TypeError("field 'messages': expected a list of message objects")
     msgs = [message_dict(m) for m in row["messages"]]
     tools = row.get("tools")
     if isinstance(tools, list):  # the `hf` export form: a list of schemas (objects, or JSON text in Arrow)

@@ -105,9 +105,14 @@ def load(path: str | Path) -> list[ToolSpec]:
         try:
             text = f.read_text(encoding="utf-8")
             spec = json.loads(text) if f.suffix == ".json" else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError, RecursionError) as e:
             raise ToolSourceError(f"openapi '{f}': not a readable JSON/YAML spec ({type(e).__name__})") from None
         if not isinstance(spec, dict) or not ("openapi" in spec or "swagger" in spec):
             raise ToolSourceError(f"openapi '{f}': no 'openapi' or 'swagger' version field; is it an OpenAPI spec?")
-        out += operations(spec, f.name)
+        try:
+            out += operations(spec, f.name)
+        except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as e:
+            # The walk trusts the spec's shapes; a spec that breaks them is the user's file to fix.
+            raise ToolSourceError(f"openapi '{f}': malformed spec ({type(e).__name__}: {str(e)[:120]}); "
+                                  "check it with an OpenAPI validator") from None
     return out

@@ -11,6 +11,7 @@ from factory import logs
 from factory.cli import (
     dedup_cmd,
     export_cmd,
+    fsck_cmd,
     inspect_cmd,
     jobs_cmd,
     migrate_cmd,
@@ -24,7 +25,7 @@ from factory.cli import (
     stats_cmd,
     verify_cmd,
 )
-from factory.errors import TeacherUnavailable, UserError, WorkersLost, plain_error
+from factory.errors import StorageFull, TeacherUnavailable, UserError, WorkersLost, is_storage_full, one_line, plain_error
 from sandboxes.base import SandboxError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -50,6 +51,7 @@ app.command("review")(review_cmd.review)
 app.command("export")(export_cmd.export)
 app.command("report")(report_cmd.report)
 app.command("migrate")(migrate_cmd.migrate)
+app.command("fsck")(fsck_cmd.fsck)
 app.command("setup-model")(setup_cmd.setup_model)
 app.command("setup-templates")(setup_cmd.setup_templates)
 app.add_typer(sandbox_cmd.app, name="sandbox")
@@ -60,17 +62,22 @@ def main() -> None:
     try:
         app()
     except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         sys.exit(2)
     except SandboxError as e:
-        print(f"error: sandbox: {e}", file=sys.stderr)
+        print(f"error: sandbox: {one_line(str(e))}", file=sys.stderr)
         sys.exit(2)
     except TeacherUnavailable as e:
         print(f"error: the teacher stopped answering: {plain_error(e)}. Committed shards are intact; rerun the same "
               "command to resume once the teacher is back.", file=sys.stderr)
         sys.exit(3)
-    except WorkersLost as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (WorkersLost, StorageFull) as e:
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:
+        if not is_storage_full(e):
+            raise
+        print(f"error: {e.filename or 'a write'}: {e.strerror}; free space and rerun the same command", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("interrupted: committed shards are intact; rerun the same command to resume.", file=sys.stderr)

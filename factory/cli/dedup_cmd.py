@@ -5,7 +5,6 @@ on someone else's file."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -13,13 +12,10 @@ import typer
 from pydantic import ValidationError
 
 from factory.config import DedupConfig
-from factory.dedup.contamination import Contamination, task_text
-from factory.dedup.index import DEDUP_KEY, DedupIndex, dedup_text
 from factory.errors import UserError
-from factory.inputs import read_records
+from factory.inputs import output_lines, read_records
 from factory.manifest import load_manifest
 from factory.records import from_record
-from factory.runner.committer import committed_signatures
 
 
 def dedup(
@@ -33,6 +29,11 @@ def dedup(
     """One JSON line per input row, in order: {"index", "duplicate_of", "contaminated"}.
     `duplicate_of` is the index of an earlier row of INPUT, or the id of a committed row of an
     --against run, or null."""
+    # Imported here: datasketch pulls in scipy (~1 s), which every other `factory` command would pay.
+    from factory.dedup.contamination import Contamination, task_text
+    from factory.dedup.index import DEDUP_KEY, DedupIndex, dedup_text
+    from factory.runner.committer import committed_signatures
+
     cfg = DedupConfig(threshold=threshold)
     index = DedupIndex(cfg)
     for run in against:
@@ -45,8 +46,7 @@ def dedup(
                 index.check_key(f"run:{row_id}", sig.key)
     bench = Contamination([str(f) for f in decontaminate], ngram) if decontaminate else None
     rows = read_records(input, "INPUT")
-    sink = out.open("w") if out else sys.stdout
-    try:
+    with output_lines(out) as sink:
         for i, row in enumerate(rows):
             line: dict[str, object] = {"index": i, "duplicate_of": None, "contaminated": None}
             try:
@@ -62,6 +62,3 @@ def dedup(
                 if bench is not None:
                     line["contaminated"] = bench.check(task_text(t))
             sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-    finally:
-        if out:
-            sink.close()

@@ -40,7 +40,8 @@ def export(
     r = open_run(run)
     check_current(r.manifest, run)
     if r.broken:
-        raise UserError(f"{r.broken[0][0]}: unreadable shard ({r.broken[0][1]}); refusing to export a partial set")
+        raise UserError(f"{r.broken[0][0]}: {r.broken[0][1]}; refusing to export a partial set — `factory fsck {run}` "
+                        "lists the damage, --quarantine sets it aside for a rerun to regenerate")
     if to.exists() and any(to.iterdir()):
         raise UserError(f"--to {to}: exists and is not empty; choose a new directory")
     template = templates.load(chat_template, tokenizer) if fmt == "text" else None

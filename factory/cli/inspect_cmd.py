@@ -45,7 +45,7 @@ def inspect(
     r = open_run(run)
     console = Console()
     for f, why in r.broken:
-        print(f"warning: skipping unreadable shard {f}: {why}", file=sys.stderr)
+        print(f"warning: skipping damaged shard {f}: {why} (`factory fsck {run}` lists all damage)", file=sys.stderr)
     filters = Filters(outcome, side, verifier_failed, reason, meta, text, id, where)
     if diff is not None:
         if not id:

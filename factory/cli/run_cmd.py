@@ -11,10 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from factory.cli.render import breakdown_table, history_table, summary_table
 from factory.config import load_config
-from factory.runner import driver
 
 
-class RichProgress(driver.Progress):
+class RichProgress:
+    """The driver's Progress (factory.runner.driver) as a rich bar."""
+
     def __init__(self, console: Console):
         self.console = console
         self.bar: Progress | None = None
@@ -74,7 +75,17 @@ def run(
 
         raise UserError("pass --pipeline NAME or --config FILE (see `factory pipelines`)")
     cfg = load_config(config, over)
+    if config is not None and "pipeline" not in over:
+        from factory.errors import UserError
+        from factory.pipeline.registry import resolve
+
+        try:
+            resolve(cfg.pipeline)
+        except UserError as e:
+            raise UserError(f"{config}: pipeline: {e}") from None
     console = Console()
+    from factory.runner import driver  # the engine (datasketch, Ray): imported by the command that runs it
+
     outcome = driver.run(cfg, RichProgress(console), add=add)
     console.print(summary_table(outcome.stats, outcome.wall_s))
     # The pipeline says which of its keys fit a summary; `factory stats --by KEY` shows any of them.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -11,7 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from factory.config import RunConfig
-from factory.inputs import read_records
+from factory.inputs import output_lines, read_records
 from factory.pipeline.registry import get_pipeline
 from factory.records import from_record
 from factory.schema import Verdict
@@ -30,8 +29,7 @@ def verify(
     rows = read_records(input, "INPUT")
     with get_pipeline(pipeline)(cfg) as p:
         verifiers = generic_verifiers(cfg.verify, p.repetition_per_message) + p.verifiers()
-        sink = out.open("w") if out else sys.stdout
-        try:
+        with output_lines(out) as sink:
             for i, row in enumerate(rows):
                 try:
                     t = judge([from_record(row, p.name)], verifiers, p)[0]
@@ -41,6 +39,3 @@ def verify(
                     line = {"index": i, "accepted": False,
                             "verdicts": [Verdict(verifier="schema", passed=False, reason=why).model_dump()]}
                 sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-        finally:
-            if out:
-                sink.close()

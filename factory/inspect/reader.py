@@ -1,5 +1,6 @@
 """A run as the inspector sees it: only manifest-committed shards (so a run still in progress can
-be read), each checked; a corrupt shard is reported by name and skipped, the rest still served."""
+be read), each checked against its size, sha256 and row count; a damaged shard is reported by name
+and skipped, the rest still served (export refuses a run with any)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from factory.errors import UserError
 from factory.manifest import Manifest, load_manifest
 from factory.pipeline.registry import view_of
 from factory.pipeline.view import PipelineView
 from factory.records import SCHEMA
+from factory.shards.integrity import check_file
 
 
 @dataclass
@@ -51,13 +52,9 @@ def open_run(path: Path) -> Run:
     run = Run(path, manifest, {"accepted": [], "rejected": []})
     for side in ("accepted", "rejected"):
         for shard in manifest.shards(side):
-            f = path / shard.path
-            try:
-                meta = pq.ParquetFile(f).metadata
-                if meta.num_rows != shard.rows:
-                    raise ValueError(f"{meta.num_rows} rows, the manifest says {shard.rows}")
-            except (OSError, ValueError) as e:
-                run.broken.append((f, str(e).splitlines()[0][:200]))
+            why = check_file(path, shard)
+            if why is not None:
+                run.broken.append((path / shard.path, why))
                 continue
-            run.files[side].append(f)
+            run.files[side].append(path / shard.path)
     return run

@@ -16,7 +16,7 @@ from factory.dedup.contamination import Contamination, task_text
 from factory.dedup import signature
 from factory.dedup.index import DedupIndex
 from factory.dedup.signature import Signature, Signer
-from factory.errors import UserError
+from factory.errors import StorageFull, UserError, is_storage_full
 from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_manifest
 from factory.pipeline.view import PipelineView
 from factory.records import from_table, to_table
@@ -125,6 +125,22 @@ class Committer:
     def flush(self) -> Commit | None:
         if not self.buffer:
             return None
+        written: list[str] = []
+        try:
+            return self._commit(written)
+        except OSError as e:
+            # Shards renamed into place but never listed are uncommitted: remove them now so the
+            # space is back and nothing is left for a reader to glob.
+            for rel in written:
+                (self.run_dir / rel).unlink(missing_ok=True)
+            if not is_storage_full(e):
+                raise
+            tasks = sum(len(r.task_ids) for r in self.buffer)
+            raise StorageFull(f"{self.run_dir}: {e.strerror or e} while committing {tasks} task(s); that commit was "
+                              f"discarded, the {len(self.manifest.commits)} earlier commit(s) are intact — free space "
+                              "and rerun the same command to resume") from None
+
+    def _commit(self, written: list[str]) -> Commit:
         seq = self.manifest.next_seq()
         files: dict[str, ShardFile | None] = {}
         for side in ("accepted", "rejected"):
@@ -134,6 +150,7 @@ class Committer:
                 continue
             w = write_shard(to_table(rows), self.run_dir, f"{side}/part-{seq:05d}.parquet",
                             row_group_rows=self.cfg.shards.row_group_rows, compression=self.cfg.shards.compression)
+            written.append(w.path)
             files[side] = ShardFile(path=w.path, rows=w.rows, bytes=w.bytes, sha256=w.sha256)
         files["signatures"] = None
         if files["accepted"] is not None:
@@ -141,6 +158,7 @@ class Committer:
             w = write_shard(signature.to_table(ids, [self.sigs[i] for i in ids], self.cfg.dedup), self.run_dir,
                             f"signatures/part-{seq:05d}.parquet", row_group_rows=self.cfg.shards.row_group_rows,
                             compression="none")  # hash values do not compress
+            written.append(w.path)
             files["signatures"] = ShardFile(path=w.path, rows=w.rows, bytes=w.bytes, sha256=w.sha256)
         usage = Usage()
         for r in self.buffer:
@@ -153,7 +171,11 @@ class Committer:
                         task_ids=[t for r in self.buffer for t in r.task_ids], usage=usage, counters=counters,
                         committed_at=time.time(), session=self.session)
         self.manifest.commits.append(commit)
-        save_manifest(self.run_dir, self.manifest)  # the commit point
+        try:
+            save_manifest(self.run_dir, self.manifest)  # the commit point
+        except BaseException:
+            self.manifest.commits.pop()
+            raise
         log.info("commit %d: %d chunk(s), %d task(s), %d accepted, %d rejected", seq, len(commit.chunk_ids),
                  len(commit.task_ids), counters["accepted"], counters["rejected"])
         self.buffer, self.rows, self.sigs, self.oldest, self.last_commit = [], [], {}, None, now

@@ -18,11 +18,11 @@ from typing import Any
 from factory import logs, provenance
 from factory.config import RunConfig
 from factory.manifest import load_manifest
-from factory.errors import TeacherUnavailable, UserError, plain_error
+from factory.errors import StorageFull, TeacherUnavailable, UserError, is_storage_full, plain_error
 from factory.pipeline import Pipeline, PipelineView
 from factory.pipeline.registry import PipelineRef, resolve
 from factory.runner.committer import Committer
-from factory.runner.executor import InlineExecutor, RayExecutor, RaySession
+from factory.runner.executor import InlineExecutor, RayExecutor, RaySession, reap_stale_temp_dirs
 from factory.runner.lock import RunLock
 from factory.runner.rundir import open_run_dir
 from factory.schema import Task
@@ -103,6 +103,9 @@ def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | Non
         stack.enter_context(logs.log_context(run_id=manifest.run_id))
         log.info("run %s: %d tasks, %d committed, %d to do (pipeline %s)", manifest.run_id,
                  len(tasks), len(tasks) - len(pending), len(pending), cfg.pipeline)
+        if cfg.runner.executor == "ray" and not cfg.runner.address:
+            # Even with nothing to do: a run killed after its last commit left its Ray session behind.
+            reap_stale_temp_dirs()
         if pending:
             stack.callback(progress.stop)
             progress.status("preparing the pipeline's environment")
@@ -126,8 +129,17 @@ def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | Non
                 asyncio.run(_drive(cfg, executor.submit, chunked(pending, cfg.runner.chunk_size),
                                    committer, progress, run_dir, run_log))
             except TeacherUnavailable as e:
-                log.error("the teacher stopped answering: %s", e)
+                log.error("the teacher stopped answering: %s", e, extra=logs.FINAL)
                 raise
+            except StorageFull as e:
+                log.error("%s", e, extra=logs.FINAL)
+                raise
+            except OSError as e:
+                if not is_storage_full(e):
+                    log.error("run failed: %s: %s", type(e).__name__, e, exc_info=True)
+                    raise
+                raise StorageFull(f"{run_dir}: {e.strerror} ({e.filename or 'a write'}); committed shards are "
+                                  "intact — free space and rerun the same command to resume") from None
             except BaseException as e:
                 log.error("run failed: %s: %s", type(e).__name__, e, exc_info=not isinstance(e, KeyboardInterrupt))
                 raise
@@ -193,5 +205,9 @@ def _top_up(pending: list[Task], add: int, committed: int, pipeline: str, stream
 
 def _write_stats(run_dir: Path, stats: dict[str, Any]) -> None:
     tmp = run_dir / "stats.json.tmp"
-    tmp.write_text(json.dumps(stats, indent=1, sort_keys=True))
-    tmp.replace(run_dir / "stats.json")
+    try:
+        tmp.write_text(json.dumps(stats, indent=1, sort_keys=True))
+        tmp.replace(run_dir / "stats.json")
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise

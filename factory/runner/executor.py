@@ -3,6 +3,7 @@ event loop (debugging). Both hand back awaitables, so the driver has one code pa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -112,20 +113,63 @@ _ACTOR_ENV = {"VLLM_LOGGING_LEVEL": "ERROR"}
 
 
 def reap_stale_temp_dirs() -> list[str]:
-    """Remove temp dirs of local Ray sessions whose driver died (kill -9 leaves them behind)."""
+    """Remove what local Ray sessions whose driver died left behind: a kill -9 of the driver alone
+    leaves Ray's daemons (GCS, raylet, dashboard and runtime-env agents) running, and its temp dir."""
+    import psutil
+
     removed = []
     for d in Path(tempfile.gettempdir()).glob(_TMP_PREFIX + "*"):
         try:
-            owner = int((d / _OWNER).read_text())
-            os.kill(owner, 0)
-            continue  # still running
-        except ProcessLookupError:
+            # The name carries the owner's pid too: a driver killed between creating the dir and
+            # writing owner.pid must not leave a dir nobody may reap.
+            owner = int((d / _OWNER).read_text()) if (d / _OWNER).exists() else int(d.name.split("-")[2])
+            if d.stat().st_uid != os.getuid():
+                continue
+            # A live process with that pid started after the dir was made is not its owner (pid reuse).
+            if psutil.Process(owner).create_time() <= d.stat().st_mtime + 1:
+                continue
+        except psutil.NoSuchProcess:
             pass  # owner gone
-        except (OSError, ValueError):
-            continue  # not ours to judge (no owner file, or another user's)
+        except (OSError, ValueError, IndexError, psutil.Error):
+            continue  # not ours to judge (no owner to read)
+        _kill_session_processes(str(d))
         shutil.rmtree(d, ignore_errors=True)
         removed.append(str(d))
     return removed
+
+
+def _kill_session_processes(temp_dir: str) -> None:
+    """Ray's daemons and workers of a local session keep their logs open in its temp dir; that is
+    how they are found (they rename themselves, and setting a title clobbers their environment)."""
+    import psutil
+
+    victims = []
+    for p in psutil.process_iter(["uids"]):
+        try:
+            if p.pid != os.getpid() and p.info["uids"] and p.info["uids"].real == os.getuid() \
+                    and _uses(p.pid, temp_dir):
+                victims.append(p)
+        except psutil.Error:
+            continue
+    for p in victims:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            p.kill()
+    psutil.wait_procs(victims, timeout=10)
+    if victims:
+        log.info("killed %d process(es) left by a dead run's Ray session (%s)", len(victims), temp_dir)
+
+
+def _uses(pid: int, temp_dir: str) -> bool:
+    prefix = temp_dir.rstrip("/") + "/"
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(prefix):
+                return True
+    return False
 
 
 class RaySession:
@@ -148,7 +192,7 @@ class RaySession:
         else:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # Ray 2.60 defaults to token auth
             reap_stale_temp_dirs()
-            self.tmp = tempfile.mkdtemp(prefix=_TMP_PREFIX)
+            self.tmp = tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-")
             (Path(self.tmp) / _OWNER).write_text(str(os.getpid()))
             ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, _temp_dir=self.tmp,
                      runtime_env={"env_vars": _ACTOR_ENV}, log_to_driver=True, configure_logging=True,
@@ -160,4 +204,6 @@ class RaySession:
 
         ray.shutdown()
         if self.tmp:
+            # Agents still flushing logs would repopulate the dir while it is removed.
+            _kill_session_processes(self.tmp)
             shutil.rmtree(self.tmp, ignore_errors=True)

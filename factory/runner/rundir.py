@@ -13,6 +13,7 @@ import yaml
 from factory.config import RunConfig, dump_config
 from factory.errors import UserError
 from factory.manifest import Manifest, load_manifest, remove_orphans, save_manifest
+from factory.shards.integrity import check_run, damage_message
 from factory.pipeline.view import PipelineView
 from factory.migrate import check_current
 from factory.records import SCHEMA_VERSION
@@ -71,6 +72,10 @@ def open_run_dir(cfg: RunConfig, view: PipelineView | None = None, option_defaul
         log.info("config of %s gained fields at their defaults since it was made; resuming", run_dir)
         manifest.config_sha256 = sha
         save_manifest(run_dir, manifest)
+    if manifest is not None:
+        damage = check_run(run_dir, manifest)
+        if any(not d.derived for d in damage):
+            raise UserError(damage_message(run_dir, damage))
     run_dir.mkdir(parents=True, exist_ok=True)
     if manifest is None:
         manifest = Manifest(run_id=f"{cfg.run_name}-{sha[:8]}", pipeline=cfg.pipeline, config_sha256=sha,

@@ -43,13 +43,18 @@ def write_shard(table: pa.Table, run_dir: Path, rel_path: str, *, row_group_rows
     staging.mkdir(parents=True, exist_ok=True)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = staging / (final.name + ".tmp")
-    with tmp.open("wb") as f:
-        pq.write_table(table, f, row_group_size=row_group_rows,
-                       compression=None if compression == "none" else compression)
-        f.flush()
-        os.fsync(f.fileno())
-    digest = sha256_file(tmp)
-    size = tmp.stat().st_size
-    os.replace(tmp, final)
+    try:
+        with tmp.open("wb") as f:
+            pq.write_table(table, f, row_group_size=row_group_rows,
+                           compression=None if compression == "none" else compression)
+            f.flush()
+            os.fsync(f.fileno())
+        digest = sha256_file(tmp)
+        size = tmp.stat().st_size
+        os.replace(tmp, final)
+    except BaseException:
+        # A full disk must not leave a half shard in staging taking the space a rerun needs.
+        tmp.unlink(missing_ok=True)
+        raise
     fsync_dir(final.parent)
     return WrittenShard(rel_path, table.num_rows, size, digest)

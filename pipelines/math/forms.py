@@ -73,7 +73,7 @@ def infer(question: str, gold: str) -> str:
 def _form_of(gold: str) -> str:
     try:
         v = _tree(gold)
-    except (ValueError, TypeError, SyntaxError):
+    except Exception:  # noqa: BLE001 — latex2sympy raises a bare Exception on a syntax error, RecursionError on depth
         return "expression"
     if isinstance(v, (sp.Interval, sp.Union)):
         return "interval"
@@ -148,7 +148,7 @@ def _rational(s: str, gold: str) -> str:
     if _DEC.match(s):
         try:
             exact = Fraction(str(sp.nsimplify(_tree(gold), rational=True)))
-        except (ValueError, TypeError, SyntaxError):
+        except Exception:  # noqa: BLE001 — latex2sympy's syntax errors are bare Exceptions
             return "inexact_decimal"
         return "" if Fraction(s) == exact else "inexact_decimal"
     return "not_a_number"
@@ -168,7 +168,7 @@ def _evaluated(s: str, radicals: bool = False) -> str:
     simplified form is asked, a radical with a square factor left in)."""
     try:
         u = _tree(s)
-    except (ValueError, TypeError, SyntaxError, AttributeError):
+    except Exception:  # noqa: BLE001 — latex2sympy's syntax errors are bare Exceptions
         return ""  # math-verify already judged equality; an unparseable shape is not ours to reject
     if isinstance(u, sp.Pow) and u.args[0].is_Integer and u.args[1] == -1:
         return "unevaluated"  # 2^{-1}
@@ -206,7 +206,7 @@ def _has_power_factor(n: int, q: int) -> bool:
 def _value(s: str) -> sp.Basic | None:
     try:
         return _tree(s).doit()
-    except (ValueError, TypeError, SyntaxError, AttributeError):
+    except Exception:  # noqa: BLE001 — latex2sympy's syntax errors are bare Exceptions
         return None
 
 
@@ -219,7 +219,7 @@ def _factored(s: str) -> str:
     """Completely factored over the rationals: a product (or power) of primitive irreducible factors."""
     try:
         u = _tree(s)
-    except (ValueError, TypeError, SyntaxError, AttributeError):
+    except Exception:  # noqa: BLE001 — latex2sympy's syntax errors are bare Exceptions
         return ""
     factors = list(u.args) if isinstance(u, sp.Mul) else [u]
     polys = []

@@ -92,7 +92,7 @@ def read_user_corpus(path: Path) -> list[Document]:
                     continue
                 try:
                     raw = json.loads(line.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
                     raise UserError(f"{path} line {i + 1}: not a JSON object ({type(e).__name__})") from None
                 docs.append(_row(raw, f"{path} line {i + 1}"))
     else:

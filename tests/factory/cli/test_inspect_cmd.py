@@ -50,7 +50,7 @@ def test_bad_input_and_corrupt_shard(run_dir, tmp_path):
     victim = run_dir / m.shards("accepted")[0].path
     victim.write_bytes(b"PAR1 torn")
     p = factory("inspect", str(run_dir), "--show", "50", "--json")
-    assert p.returncode == 0 and f"skipping unreadable shard {victim}" in p.stderr
+    assert p.returncode == 0 and f"skipping damaged shard {victim}" in p.stderr
     assert p.stdout.strip()  # the other shards are still served
 
 

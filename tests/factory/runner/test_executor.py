@@ -30,9 +30,27 @@ def test_inline_runs_a_chunk_and_closes_the_pipeline():
 def test_stale_ray_temp_dirs_are_reaped(tmp_path, monkeypatch):
     monkeypatch.setattr(executor.tempfile, "gettempdir", lambda: str(tmp_path))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    for name, owner in (("tf-ray-dead", dead.stdout.strip()), ("tf-ray-live", str(os.getpid())), ("tf-ray-unowned", None)):
+    dead_pid = dead.stdout.strip()
+    for name, owner in (("tf-ray-dead", dead_pid), ("tf-ray-live", str(os.getpid())), ("tf-ray-unowned", None),
+                        (f"tf-ray-{dead_pid}-killedbeforeownerfile", None), ("tf-ray-reused", None)):
         (tmp_path / name).mkdir()
         if owner:
             (tmp_path / name / "owner.pid").write_text(owner)
-    assert executor.reap_stale_temp_dirs() == [str(tmp_path / "tf-ray-dead")]
+    # A daemon of the dead session: Ray's agents rename themselves; their log files in the dir say whose they are
+    log = (tmp_path / "tf-ray-dead" / "agent.out").open("w")
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], stdout=log)
+    log.close()
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    # pid reuse: the recorded owner's pid now belongs to a process started after the dir was made
+    (tmp_path / "tf-ray-reused" / "owner.pid").write_text(str(bystander.pid))
+    os.utime(tmp_path / "tf-ray-reused", (1, 1))
+    try:
+        assert sorted(executor.reap_stale_temp_dirs()) == sorted(
+            str(tmp_path / n) for n in ("tf-ray-dead", f"tf-ray-{dead_pid}-killedbeforeownerfile", "tf-ray-reused"))
+        orphan.wait(timeout=10)  # killed (and already reaped by the reaper, so no status to read)
+        assert bystander.poll() is None
+    finally:
+        for p in (orphan, bystander):
+            p.kill()
+            p.wait()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tf-ray-live", "tf-ray-unowned"]
