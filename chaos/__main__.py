@@ -46,16 +46,24 @@ class _Fixed:
         raise Failed("cannot kill a server this harness did not start")
 
 
-def baseline(scenario: Scenario, workdir: Path) -> tuple[float, float, int]:
-    """A clean run: its wall time, when its first commit landed, its directory's size."""
-    t = Trial(scenario, workdir, "baseline")
+def baseline(scenario: Scenario, workdir: Path, warm_up: bool = True) -> tuple[float, float, int]:
+    """A clean run after a warm-up run: its wall time, when its first commit landed, its directory's
+    size. A server's first requests are slower than the rest, and kill moments drawn from a cold run's
+    time fall after the end of warm runs."""
+    if warm_up:
+        _clean_run(scenario, workdir, "warm-up")
+    return _clean_run(scenario, workdir, "baseline")
+
+
+def _clean_run(scenario: Scenario, workdir: Path, name: str) -> tuple[float, float, int]:
+    t = Trial(scenario, workdir, name)
     t0 = time.monotonic()
     p = t.run()
     t.wait_commits(p, 1, timeout=1800)
     first = time.monotonic() - t0
     code, err = t.finish(p)
     if code != 0:
-        raise SystemExit(f"the clean baseline run failed (exit {code}): {err.strip().splitlines()[-1:]}")
+        raise SystemExit(f"the clean {name} run failed (exit {code}): {err.strip().splitlines()[-1:]}")
     t.check(complete=True)
     took = time.monotonic() - t0
     size = sum(p.stat().st_size for p in t.run_dir.rglob("*") if p.is_file())
@@ -64,8 +72,8 @@ def baseline(scenario: Scenario, workdir: Path) -> tuple[float, float, int]:
 
 
 def run_faults(scenario: Scenario, server: Server, plan: dict[str, int], seed: int, workdir: Path,
-               console: Console | None = None) -> dict[str, Any]:
-    base_s, first_s, base_bytes = baseline(scenario, workdir)
+               console: Console | None = None, warm_up: bool = True) -> dict[str, Any]:
+    base_s, first_s, base_bytes = baseline(scenario, workdir, warm_up)
     ctx = Context(server, base_s, first_s, base_bytes)
     rows: dict[str, Any] = {}
     for name, trials in plan.items():
@@ -157,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                         pipeline_options={"reasoning_max_tokens": 96, "extract_max_tokens": 192})
     try:
         with tempfile.TemporaryDirectory(prefix="tf-chaos-") as d:
-            res = run_faults(scenario, server, plan, a.seed, Path(d), console)
+            res = run_faults(scenario, server, plan, a.seed, Path(d), console, warm_up=not a.teacher)
     finally:
         server.kill() if not a.teacher else None
     res.update(machine=_machine(), seed=a.seed, hostile=hostile_res,

@@ -1,5 +1,5 @@
 """Hostile input: seeded mutations of every kind of file a user hands the CLI (run configs, task
-files, records, SWE instances, research corpora, OpenAPI specs), each run through its entry point
+files, records, SWE instances, research corpora, OpenAPI specs, MCP server entries), each run through its entry point
 in-process. A case passes when the command ends with exit 0 (the mutation left the input valid) or
 exit 2 with exactly one `error:` line that names the file (or, for `factory run`, the unreachable
 teacher it reached once the input was valid), and left no output file behind. Anything else — a
@@ -95,6 +95,19 @@ TARGETS = [
                                                                        "schema": {"type": "integer"}}],
                                                        "responses": {"200": {"description": "ok"}}}}}}],
            lambda f, s: ["tools", "list", "--openapi", str(f)]),
+    # MCP server entries (and the other tool sources) of a tool_use config; the server's command
+    # does not exist, so no mutation can start a program.
+    Target("mcp config", (".yaml",),
+           lambda: [{"pipeline": "tool_use", "name": "hostile", "pipeline_options": {"sources": {
+               "python": [], "openapi": [], "values": {"city": ["Paris"]},
+               "mcp": [{"name": "probe", "command": "/nonexistent/mcp-server", "args": ["--root", "{state}"],
+                        "env": {"K": "v"}, "state": "dir", "network": True, "allow_hosts": ["*.example.org"],
+                        "readable": [], "deterministic": [], "exclude": [], "call_timeout_s": 5}]}}}],
+           lambda f, s: ["tools", "list", "--config", str(f)]),
+    Target("swe check", (".jsonl", ".parquet"),
+           lambda: [{"instance_id": "demo__x-1", "patch": "--- a/x.py\n+++ b/x.py\n", "problem_statement": "x is wrong",
+                     "FAIL_TO_PASS": ["tests/test_x.py::test_x"], "source": "path:/nonexistent/repo"}],
+           lambda f, s: ["swe", "check", str(f)]),
 ]
 
 _WEIRD: list[Any] = [None, 0, -1, 10**30, 3.5, float("nan"), "", "x" * 100_000, [], [1, "a"], {}, {"a": {"b": []}},

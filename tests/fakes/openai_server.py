@@ -1,7 +1,9 @@
 """A canned OpenAI-compatible server for fault tests (tests only). It answers Agentic-CoT's two
 calls: free reasoning, then the JSON extraction.
 
-    python -m tests.fakes.openai_server PORT [--delay S] [--hang-after N]
+    python -m tests.fakes.openai_server PORT [--delay S] [--hang-after N] [--dead-after N]
+
+--dead-after N: from request N+1 on, answer as vLLM does once its engine process has died.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def canned_reply(messages: list[dict], structured: bool) -> str:
 class Handler(BaseHTTPRequestHandler):
     delay = 0.0
     hang_after: int | None = None
+    dead_after: int | None = None
     served = 0
     lock = threading.Lock()
 
@@ -56,6 +59,10 @@ class Handler(BaseHTTPRequestHandler):
             n_served = Handler.served
         if Handler.hang_after is not None and n_served > Handler.hang_after:
             time.sleep(3600)
+        if Handler.dead_after is not None and n_served > Handler.dead_after:
+            self._send(500, {"error": {"message": "EngineCore encountered an issue. See stack trace (above) for "
+                                                  "the root cause.", "type": "InternalServerError", "code": 500}})
+            return
         time.sleep(Handler.delay)
         text = canned_reply(req["messages"], "response_format" in req)
         n = int(req.get("n", 1))
@@ -71,8 +78,9 @@ def main() -> None:
     ap.add_argument("port", type=int)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--hang-after", type=int, default=None)
+    ap.add_argument("--dead-after", type=int, default=None)
     args = ap.parse_args()
-    Handler.delay, Handler.hang_after = args.delay, args.hang_after
+    Handler.delay, Handler.hang_after, Handler.dead_after = args.delay, args.hang_after, args.dead_after
     ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
 
 

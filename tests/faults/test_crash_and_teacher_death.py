@@ -22,7 +22,7 @@ from tests.fakes.servers import ROOT, free_port, start_fake, stop
 N_TASKS = 40
 
 
-def write_config(tmp_path: Path, port: int, watchdog: float = 300) -> Path:
+def write_config(tmp_path: Path, port: int, watchdog: float = 300, executor: str = "ray") -> Path:
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"""pipeline: agentic_cot
 name: faults
@@ -34,6 +34,7 @@ teacher:
   max_retries: 2
   watchdog_s: {watchdog}
 runner:
+  executor: {executor}
   chunk_size: 2
   chunks_in_flight: 2
 shards:
@@ -135,3 +136,18 @@ def test_teacher_dying_fails_loudly_and_rerun_finishes(tmp_path):
         check_accounting(run_dir, complete=True)
     finally:
         stop(server)
+
+
+def test_a_dead_vllm_engine_is_one_line_pointing_at_the_server_log(tmp_path):
+    port = free_port()
+    server = start_fake(port, "--dead-after", "12")
+    try:
+        proc = start_run(write_config(tmp_path, port, executor="inline"))
+        out, err = proc.communicate(timeout=120)
+    finally:
+        stop(server)
+    assert proc.returncode == 3, err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "engine" in errors[0] and "server's log" in errors[0], err
+    assert "--no-enable-chunked-prefill" in errors[0] and "Traceback" not in err, err
+    check_accounting(tmp_path / "runs" / "faults", complete=False)

@@ -131,3 +131,21 @@ def test_host_environment_does_not_leak_in(backend, monkeypatch):
         r = sb.run(["env"], env={"MINE": "1"})
         assert r.passed and "s3cret" not in r.stdout and "LD_PRELOAD" not in r.stdout and "MINE=1" in r.stdout
         assert r.stderr == ""
+
+
+def test_work_dir_is_limited_to_work_mb_and_the_sandbox_goes_on(backend):
+    from sandboxes.select import Backend
+
+    small = Backend(backend.cfg.model_copy(update={"work_mb": 8, "backend": backend.name}))
+    try:
+        with small.open() as sb:
+            r = sb.run(["sh", "-c", "dd if=/dev/zero of=/work/big bs=1M count=64 2>&1; echo rc=$?; "
+                                    "du -sm /work | cut -f1"])
+            assert "No space left" in r.stdout and "rc=0" not in r.stdout, r.stdout
+            assert int(r.stdout.split()[-1]) <= 8  # what got written stopped at the limit
+            # The limit holds for files put in from the host side too, and freeing space frees it.
+            r = sb.run(["sh", "-c", "rm big && echo ok > small && cat small"])
+            assert r.passed and r.stdout == "ok\n"
+            assert sb.read_file("small") == b"ok\n"
+    finally:
+        small.close()

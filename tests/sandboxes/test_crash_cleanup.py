@@ -30,7 +30,9 @@ def test_killed_caller_is_reaped(backend):
     owned = lambda: ([c for c in docker_backend.labelled(backend.client)  # noqa: E731
                       if c.labels[docker_backend.LABEL] == str(p.pid)] if backend.name == "docker"
                      else [c for c in cgroups.stale() if c.name.startswith(f"{cgroups.PREFIX}{p.pid}-")]
-                     + list(Path(tempfile.gettempdir()).glob(f"{cgroups.PREFIX}{p.pid}-*")))
+                     + list(Path(tempfile.gettempdir()).glob(f"{cgroups.PREFIX}{p.pid}-*"))
+                     + [m for m in Path("/proc/self/mounts").read_text().splitlines()
+                        if f"/{cgroups.PREFIX}{p.pid}-" in m])
     assert owned(), "the holder should own a live sandbox"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()

@@ -39,14 +39,20 @@ def test_tag_follows_the_recipe():
 def test_pool_limits_concurrency(backend):
     pool = SandboxPool(backend.cfg.model_copy(update={"backend": backend.name, "max_concurrent": 2}))
     alive, peak, lock, passed = [0], [0], threading.Lock(), []
+    two_in = threading.Event()
 
     def work():
         with pool.sandbox() as sb:
             with lock:
                 alive[0] += 1
                 peak[0] = max(peak[0], alive[0])
+                if alive[0] == 2:
+                    two_in.set()
             ok = sb.run(["true"]).passed
-            time.sleep(0.3)  # hold the slot so that the others must wait for it
+            # Hold the slot until a second sandbox is open too (however slowly sandboxes start on a
+            # loaded machine), so the others must wait for a slot.
+            two_in.wait(timeout=30)
+            time.sleep(0.1)
             with lock:
                 alive[0] -= 1
                 passed.append(ok)  # asserted below: an assert in a thread would not fail the test

@@ -31,6 +31,21 @@ def connect(host: str, port: int) -> str:
 
 
 @server.tool()
+def http_get(url: str) -> str:
+    """GET a URL the way most clients do (through the proxy the environment names, if any)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode()[:200]
+    except urllib.error.HTTPError as e:
+        return f"refused: HTTP {e.code}: {e.read().decode()[:300]}"
+    except OSError as e:
+        return f"refused: {e}"
+
+
+@server.tool()
 def write(path: str) -> str:
     """Write a file."""
     try:

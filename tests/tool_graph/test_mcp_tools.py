@@ -76,6 +76,70 @@ def test_confinement_hides_the_host_and_the_network(host, tmp_path):
     assert free.ok and free.text == "host secret"
 
 
+class _Site:
+    """A loopback HTTP service on the host that counts the requests it gets."""
+
+    def __init__(self):
+        import http.server
+
+        hits = self.hits = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"inside job")
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_network_only_through_the_egress_proxy_to_the_allowlist(host):
+    allowed, other = _Site(), _Site()
+    try:
+        server = _probe(name="probe-net", network=True, allow_hosts=[f"127.0.0.1:{allowed.port}"])
+        ok = asyncio.run(host.call(server, "http_get", {"url": f"http://127.0.0.1:{allowed.port}/a"}))
+        assert ok.ok and ok.text == "inside job" and allowed.hits == ["/a"]
+        no = asyncio.run(host.call(server, "http_get", {"url": f"http://127.0.0.1:{other.port}/b"}))
+        assert no.text.startswith("refused: HTTP 403") and "[egress]" in no.text and "allowlist" in no.text
+        # Going around the proxy meets an empty network namespace.
+        raw = asyncio.run(host.call(server, "connect", {"host": "127.0.0.1", "port": other.port}))
+        assert raw.text.startswith("refused:")
+        # The default allowlist (any public host) never reaches a loopback service, by address or by name.
+        public = _probe(name="probe-public", network=True)
+        for url in (f"http://127.0.0.1:{other.port}/c", f"http://localhost:{other.port}/d"):
+            out = asyncio.run(host.call(public, "http_get", {"url": url}))
+            assert out.text.startswith("refused:") and "non-public address" in out.text, out.text
+        assert other.hits == []
+    finally:
+        allowed.close()
+        other.close()
+
+
+def test_fetch_server_cannot_reach_a_loopback_service(host):
+    site = _Site()
+    try:
+        for url in (f"http://127.0.0.1:{site.port}/", f"http://localhost:{site.port}/", "http://169.254.169.254/"):
+            out = asyncio.run(host.call(SHIPPED["fetch"], "fetch", {"url": url}))
+            assert not out.ok, out.text
+        # Even with the server's own guard switched off, the egress proxy refuses and says why.
+        lax = SHIPPED["fetch"].model_copy(update={"name": "fetch-lax", "args": ["--allow-private-ips"]})
+        out = asyncio.run(host.call(lax, "fetch", {"url": f"http://127.0.0.1:{site.port}/"}))
+        assert not out.ok and "[egress] 127.0.0.1" in out.text and "non-public" in out.text, out.text
+        assert site.hits == []
+    finally:
+        site.close()
+
+
 @pytest.mark.skipif(shutil.which("node") is None and __import__("os").environ.get("CI") != "true",
                     reason="npm servers need node (CI installs it)")
 def test_filesystem_server_gets_a_fresh_confined_directory_per_trajectory(host):

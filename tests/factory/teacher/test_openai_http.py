@@ -94,6 +94,19 @@ def test_exhausted_server_errors_are_fatal(server):
     assert len(server.bodies) == 4  # 1 + max_retries
 
 
+DEAD = {"error": {"message": "EngineCore encountered an issue. See stack trace (above) for the root cause.",
+                  "type": "InternalServerError", "code": 500}}
+
+
+@pytest.mark.parametrize("server", [([(500, DEAD)] * 10,)], indirect=True)
+def test_a_dead_vllm_engine_ends_at_once_and_says_where_the_cause_is(server):
+    with pytest.raises(TeacherUnavailable) as e:
+        chat(teacher(server.url))
+    assert len(server.bodies) == 1  # not retried: a dead engine answers every request the same way
+    msg = str(e.value)
+    assert "engine" in msg and "server's log" in msg and "--no-enable-chunked-prefill" in msg and "\n" not in msg
+
+
 def test_structured_output_request_shapes(server):
     chat(teacher(server.url), structured=Structured(json_schema={"type": "object"}))
     chat(teacher(server.url), structured=Structured(regex="[0-9]+"))
