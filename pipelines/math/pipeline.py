@@ -39,6 +39,8 @@ class MathPipeline(Pipeline):
     inspect_keys: ClassVar[tuple[str, ...]] = ("ability", "difficulty", "attempt", "answer", "stop_reason")
     highlight_tags: ClassVar[tuple[str, ...]] = ("plan", "reflection")
     card_keys: ClassVar[tuple[str, ...]] = ("root", "category", "difficulty")
+    # Generated problem i depends only on (seed, i): --add raises generated_problems and the run grows.
+    stream_option: ClassVar[str | None] = "generated_problems"
     options: Options
 
     def __init__(self, cfg: Any):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import math
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,21 +50,17 @@ class Options(Selection):
                                                "max_concurrent wait for a free sandbox")
 
 
-def _allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
-    """Largest-remainder split of `total` by weight, at least one each while `total` allows."""
-    keys = sorted(weights)
-    out = {k: 1 for k in keys[:total]}
-    rest = total - len(out)
-    if rest <= 0:
-        return out
-    s = sum(weights.values())
-    raw = {k: rest * weights[k] / s for k in keys}
-    for k in keys:
-        out[k] = out.get(k, 0) + math.floor(raw[k])
-    left = total - sum(out.values())
-    for k in sorted(keys, key=lambda k: raw[k] - math.floor(raw[k]), reverse=True)[:left]:
-        out[k] += 1
-    return out
+def _seats(weights: dict[str, float]) -> Iterator[str]:
+    """The roots in the order they get their next generated problem: each root once (while the
+    count allows), then Sainte-Laguë — the next problem to the root with the largest
+    weight / (2·extra + 1). Every prefix is a proportional split of its length, and a longer run only
+    appends to a shorter one, so raising `generated_problems` (--add) never changes earlier problems."""
+    extra = {r: 0 for r in weights}
+    yield from sorted(weights)
+    while True:
+        r = max(sorted(weights), key=lambda k: weights[k] / (2 * extra[k] + 1))
+        extra[r] += 1
+        yield r
 
 
 def _weighted_order(rng: random.Random, weights: dict[str, float]) -> list[str]:
@@ -98,36 +94,38 @@ def generated_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:
     roots: dict[str, dict[str, float]] = {}
     for k, w in weights.items():
         roots.setdefault(by_id[k].root, {})[k] = w
-    per_root: list[list[Task]] = []
+    # Per root, its own seeded sequence of abilities, difficulties and problems: a root's j-th problem
+    # depends on (seed, root, j) only, whatever the total.
+    rngs = {r: random.Random(derive_seed(run_seed, "math-plan", r)) for r in roots}
+    orders: dict[str, list[str]] = {r: [] for r in roots}
+    slots = dict.fromkeys(roots, 0)
+    out: list[Task] = []
     seen: set[str] = set()
     short = 0
-    for root, n in _allocate(opts.generated_problems, {r: sum(ws.values()) for r, ws in roots.items()}).items():
-        rng = random.Random(derive_seed(run_seed, "math-plan", root))
-        order: list[str] = []
-        tasks: list[Task] = []
-        per_root.append(tasks)
-        for slot in range(n):
-            if not order:
-                order = _weighted_order(rng, roots[root])
-            a = by_id[order.pop(0)]
-            d = rng.choice(_difficulties(a, opts.difficulty or []))
-            # A small problem space can repeat a problem: draw again (a few times) rather than pose it twice.
-            for retry in range(_REDRAWS):
-                labels = ("problem", a.id, d, slot) + ((retry,) if retry else ())
-                p = GENERATORS[a.id](random.Random(derive_seed(run_seed, *labels)), d)
-                t = _task(run_seed, a, cat, p.question, p.answer, d, p.form, "generator")
-                if t.id not in seen:
-                    seen.add(t.id)
-                    tasks.append(t)
-                    break
-            else:
-                short += 1
+    for root in itertools.islice(_seats({r: sum(ws.values()) for r, ws in roots.items()}), opts.generated_problems):
+        rng, slot = rngs[root], slots[root]
+        slots[root] += 1
+        if not orders[root]:
+            orders[root] = _weighted_order(rng, roots[root])
+        a = by_id[orders[root].pop(0)]
+        d = rng.choice(_difficulties(a, opts.difficulty or []))
+        # A small problem space can repeat a problem: draw again (a few times) rather than pose it twice.
+        for retry in range(_REDRAWS):
+            labels = ("problem", a.id, d, slot) + ((retry,) if retry else ())
+            p = GENERATORS[a.id](random.Random(derive_seed(run_seed, *labels)), d)
+            t = _task(run_seed, a, cat, p.question, p.answer, d, p.form, "generator")
+            if t.id not in seen:
+                seen.add(t.id)
+                out.append(t)
+                break
+        else:
+            short += 1
     if short:
         log.warning("math: %d of the %d generated problems asked for could not be made distinct (the selected "
                     "abilities and difficulties pose fewer); running %d", short, opts.generated_problems,
                     opts.generated_problems - short)
-    # Interleaved by root, so that `--limit N` still covers every root.
-    return [t for group in itertools.zip_longest(*per_root) for t in group if t is not None]
+    # In stream order, which interleaves the roots, so that `--limit N` still covers every root.
+    return out
 
 
 def user_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:

@@ -7,7 +7,8 @@ import pytest
 
 from factory.errors import UserError
 from pipelines.math.catalogue import shipped_catalogue
-from pipelines.math.tasks import Options, load_tasks
+from pipelines.math.catalogue import select
+from pipelines.math.tasks import GENERATORS, Options, load_tasks
 
 CAT = shipped_catalogue()
 
@@ -27,6 +28,23 @@ def test_default_covers_three_roots_and_replays_by_seed():
         a = CAT.by_id()[t.payload["ability"]]
         assert a.difficulty[0] <= t.payload["difficulty"] <= a.difficulty[1]
         assert t.payload["answer"] and t.payload["module"] == a.module
+
+
+@pytest.mark.parametrize("sel", [{}, {"categories": ["calculus", "probability"], "weights": {"calculus": 4}}])
+def test_asking_for_more_problems_only_appends(sel):
+    """--add raises generated_problems: every shorter stream is a prefix of a longer one, and every
+    prefix splits its length over the roots (or categories) by weight."""
+    longest = load_tasks(Options(generated_problems=150, **sel), CAT, 3)
+    for n in (1, 2, 5, 24, 61, 149):
+        assert [t.id for t in load_tasks(Options(generated_problems=n, **sel), CAT, 3)] == [t.id for t in longest[:n]]
+    got = Counter(t.payload["root"] for t in longest)
+    weights: Counter = Counter()
+    for ability, w in select(CAT, Options(**sel)).items():
+        if ability in GENERATORS:
+            weights[CAT.by_id()[ability].root] += w
+    assert set(got) == set(weights)
+    for r, n in got.items():  # each root's share within one problem of its weight's
+        assert abs(n - 150 * weights[r] / sum(weights.values())) <= 1.0, (r, n, dict(weights))
 
 
 def test_weights_and_difficulty_filter():
