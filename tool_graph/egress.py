@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import shutil
 import socket
 import socketserver
@@ -20,6 +21,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
+PREFIX = "tf-egress-"  # + the owning pid: a dead owner's socket dir is reaped (mcp_tools.reap_stale)
 MAX_HEAD = 64 * 1024
 
 
@@ -96,7 +98,7 @@ class EgressProxy:
     refusals: list[Refusal] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="tf-egress-"))
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
         self.dir.chmod(0o755)
         self.socket_path = self.dir / "proxy.sock"
         proxy = self

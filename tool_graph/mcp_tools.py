@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import json
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +22,7 @@ from typing import Any
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from sandboxes.base import process_alive
 from tf_common import cache_root
 from tool_graph import confine, egress, install
 from tool_graph.mcp_config import McpServer
@@ -33,6 +35,27 @@ START_TIMEOUT_S = 60.0
 
 class McpError(RuntimeError):
     """A server that cannot be started or listed; the message names it."""
+
+
+STATE_PREFIX = "tf-mcp-"
+
+
+def _state_dir(server: McpServer) -> Path:
+    # Named after this process, so that a later host can tell a dead owner's directories (kill -9).
+    return Path(tempfile.mkdtemp(prefix=f"{STATE_PREFIX}{os.getpid()}-{server.name}-"))
+
+
+def reap_stale() -> int:
+    """Remove the state and egress-socket directories of hosts whose process died (kill -9 leaves
+    them: nothing of ours runs to clean up). Returns how many were removed."""
+    n = 0
+    for prefix in (STATE_PREFIX, egress.PREFIX):
+        for d in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+            pid = d.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and not process_alive(int(pid)):
+                shutil.rmtree(d, ignore_errors=True)
+                n += 1
+    return n
 
 
 def _fill(text: str, state: Path | None) -> str:
@@ -140,6 +163,8 @@ class McpHost:
         self._owned: set[_Session] = set()
         self.restarts = 0
         self.closed = False
+        if reaped := reap_stale():
+            log.warning("removed %d MCP state/egress dir(s) left by a process that died", reaped)
 
     def _submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future:
         if self.closed:
@@ -171,7 +196,7 @@ class McpHost:
 
     async def open_state(self, server: McpServer) -> "StatefulSession":
         """A fresh state directory and a server started on it, for one trajectory."""
-        state = Path(tempfile.mkdtemp(prefix=f"tf-mcp-{server.name}-"))
+        state = _state_dir(server)
         await asyncio.to_thread(_fixture, server, state)
         sess = _Session(server, state, self.log_dir)
         try:
@@ -185,7 +210,7 @@ class McpHost:
     async def list_tools(self, server: McpServer) -> list[ToolSpec]:
         async def go() -> list[ToolSpec]:
             if server.stateful:
-                state = Path(tempfile.mkdtemp(prefix=f"tf-mcp-{server.name}-"))
+                state = _state_dir(server)
                 await asyncio.to_thread(_fixture, server, state)
                 sess = _Session(server, state, self.log_dir)
                 await sess.start()

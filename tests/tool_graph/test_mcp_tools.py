@@ -182,3 +182,55 @@ def test_an_unstartable_server_is_one_clear_error(host):
         asyncio.run(host.list_tools(bad))
     out = asyncio.run(host.call(bad, "anything", {}))
     assert not out.ok and out.error == "server_unavailable"
+
+
+HOLDER = """
+import asyncio, sys
+from tool_graph.mcp_config import McpServer
+from tool_graph.mcp_tools import McpHost
+probe = McpServer(name="probe-held", command=sys.executable, args=[sys.argv[1]], readable=[sys.argv[1]],
+                  state="dir", network=True)
+host = McpHost()
+asyncio.run(host.open_state(probe))
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_killed_host_leaves_nothing_the_next_host_does_not_remove():
+    import os
+    import signal
+    import subprocess
+    import tempfile
+    import time
+
+    import psutil
+
+    from tests.fakes.servers import ROOT
+    from tool_graph.mcp_tools import McpHost
+
+    p = subprocess.Popen([sys.executable, "-c", HOLDER, str(PROBE)], cwd=ROOT, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    tmp = Path(tempfile.gettempdir())
+
+    def owned():
+        return sorted(tmp.glob(f"tf-mcp-{p.pid}-*")) + sorted(tmp.glob(f"tf-egress-{p.pid}-*"))
+
+    def alive():  # bubblewrap and the forwarder name the host's state and socket dirs
+        marks = (f"tf-mcp-{p.pid}-", f"tf-egress-{p.pid}-")
+        return [q.pid for q in psutil.process_iter(["cmdline"])
+                if any(m in " ".join(q.info["cmdline"] or []) for m in marks)]
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        assert len(owned()) == 2, owned()  # its state dir and its egress socket dir
+        assert alive(), "the held server should be running"
+    finally:
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+    McpHost().close()  # a new host reaps what a dead one left
+    assert owned() == []
+    # Its confined server (and the in-sandbox forwarder) died with it: bubblewrap's --die-with-parent.
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive() == []
