@@ -42,8 +42,10 @@ class Scenario:
     def config(self, out: Path, name: str) -> dict[str, Any]:
         cfg = {"pipeline": self.pipeline, "name": name, "output_dir": str(out), "limit": self.tasks,
                "pipeline_options": self.pipeline_options,
+               # The watchdog is for a hung server; on a 2-core box a CPU server answering a rerun
+               # beside other work went 60 s without a completion, which is slowness, not a fault.
                "teacher": self.teacher or {"backend": "openai", "base_url": self.base_url, "max_retries": 2,
-                                           "watchdog_s": 60},
+                                           "watchdog_s": 180},
                "runner": {"executor": self.executor, "workers": 2, "chunk_size": 2, "chunks_in_flight": 2},
                "shards": {"rows_per_shard": 4, "flush_seconds": 0.5}}
         return cfg
