@@ -58,6 +58,8 @@ class Policy:
     def resolve(self, host: str, port: int) -> tuple[str, int]:
         """The address to connect to for host:port, or Refused with the reason."""
         host = host.lower().rstrip(".").strip("[]")
+        if not 0 < port < 65536:
+            raise Refused(f"port {port} is not a TCP port")
         named = [(h, p) for h, p in self._entries() if p in (None, port)
                  and (h == "*" or h == host or (h.startswith("*.") and host.endswith(h[1:])))]
         if not named:
@@ -105,7 +107,10 @@ class EgressProxy:
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                proxy._serve(self.request)
+                try:
+                    proxy._serve(self.request)
+                except Exception:  # noqa: BLE001 - one bad connection must not print into the worker's stderr
+                    log.warning("egress proxy: a connection failed", exc_info=True)
 
         self._server = socketserver.ThreadingUnixStreamServer(str(self.socket_path), Handler)
         self._server.daemon_threads = True

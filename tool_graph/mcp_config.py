@@ -4,11 +4,15 @@ per-trajectory state directory of a stateful server."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from tf_common import Strict
+
+
+_HOST = re.compile(r"(\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 class McpServer(Strict):
@@ -35,6 +39,15 @@ class McpServer(Strict):
                                                                        "arguments (verify re-runs them)")
     exclude: list[str] = Field(default_factory=list, description="tools not to offer")
     call_timeout_s: float = Field(30.0, gt=0)
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        for e in v:
+            if not _HOST.fullmatch(e):
+                raise ValueError(f"'{e}' is not a host pattern: use *, example.org, *.example.org or an address, "
+                                 "each with an optional :port")
+        return v
 
     @property
     def stateful(self) -> bool:

@@ -77,7 +77,21 @@ def test_proxy_refuses_with_the_reason_and_relays_what_is_allowed():
         assert b"Connection: close" in seen[0] and b"keep-alive" not in seen[0]
         assert _ask(proxy, b"GET ftp://x/ HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 403")
         assert _ask(proxy, b"nonsense\r\n\r\n").startswith(b"HTTP/1.1 400")
+        assert _ask(proxy, b"CONNECT 8.8.8.8:99999 HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 403")
+        assert _ask(proxy, b"CONNECT [::1 HTTP/1.1\r\n\r\n").startswith((b"HTTP/1.1 403", b"HTTP/1.1 502"))
     finally:
         proxy.close()
         site.close()
     assert not proxy.dir.exists()
+
+
+def test_allowlist_entries_are_checked_in_the_config():
+    from pydantic import ValidationError
+
+    from tool_graph.mcp_config import McpServer
+
+    for good in ("*", "example.org", "*.example.org", "127.0.0.1:8080", "[::1]:81"):
+        McpServer(name="s", command="c", network=True, allow_hosts=[good])
+    for bad in ("host:abc", "http://example.org", "*.", "a b", ""):
+        with pytest.raises(ValidationError, match="not a host pattern"):
+            McpServer(name="s", command="c", network=True, allow_hosts=[bad])
