@@ -19,6 +19,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tool_graph.egress_forward import pump
+
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
 PREFIX = "tf-egress-"  # + the owning pid: a dead owner's socket dir is reaped (mcp_tools.reap_stale)
@@ -216,27 +218,14 @@ def _reply(sock: socket.socket, status: int, text: str) -> None:
 def _pipe(a: socket.socket, b: socket.socket, first: bytes) -> None:
     a.settimeout(None)
     b.settimeout(None)
-
-    def copy(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-
     try:
         if first:
             b.sendall(first)
     except OSError:
         b.close()
         return
-    t = threading.Thread(target=copy, args=(b, a), daemon=True)
+    t = threading.Thread(target=pump, args=(b, a), daemon=True)
     t.start()
-    copy(a, b)
+    pump(a, b)
     t.join()
     b.close()

@@ -11,6 +11,7 @@ import threading
 
 
 def pump(src, dst):
+    """Copy src to dst until src ends, then end dst's writing side (the host's proxy uses it too)."""
     try:
         while True:
             data = src.recv(65536)
