@@ -141,11 +141,16 @@ class Trial:
                 break
             time.sleep(0.2)
         out += [f"process {p.pid} ({' '.join((p.info['cmdline'] or [])[:3])[:100]})" for p in alive]
-        out += [f"temp dir {d}" for d in sorted(_ray_dirs() - self.ray_dirs_before)]
+        out += [f"temp dir {d}" for d in sorted(_ray_dirs() - self.ray_dirs_before) if not self._others(d)]
         staging = self.run_dir / "staging"
         if staging.is_dir() and any(staging.iterdir()):
             out.append(f"staging not empty: {sorted(p.name for p in staging.iterdir())}")
         return out
+
+    def _others(self, ray_dir: Path) -> bool:
+        """A Ray temp dir whose owner (the pid in its name) is alive outside this trial: another run's."""
+        pid = ray_dir.name.split("-")[2] if ray_dir.name.count("-") >= 3 else ""
+        return pid.isdigit() and psutil.pid_exists(int(pid)) and _sid(int(pid)) not in self.sessions
 
     def cleanup(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
