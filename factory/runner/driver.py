@@ -188,7 +188,7 @@ async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[
                     fut.cancel()
                 # Let them end here: a chunk may end with the same teacher error while it is being
                 # cancelled, and one left to asyncio.run's shutdown is printed there as a traceback.
-                ended, _ = await asyncio.wait(inflight, timeout=10)
+                ended, _ = await asyncio.wait(inflight, timeout=10) if inflight else (set(), set())
                 for fut in ended:
                     if not fut.cancelled():
                         fut.exception()
