@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tool_graph.egress_forward import pump
+from tool_graph.egress_forward import splice
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
@@ -224,8 +224,4 @@ def _pipe(a: socket.socket, b: socket.socket, first: bytes) -> None:
     except OSError:
         b.close()
         return
-    t = threading.Thread(target=pump, args=(b, a), daemon=True)
-    t.start()
-    pump(a, b)
-    t.join()
-    b.close()
+    splice(a, b)

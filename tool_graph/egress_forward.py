@@ -35,12 +35,17 @@ def carry(conn, path):
         conn.close()
         up.close()
         return
-    back = threading.Thread(target=pump, args=(up, conn), daemon=True)
-    back.start()
-    pump(conn, up)
-    back.join()
+    splice(conn, up)
     conn.close()
-    up.close()
+
+
+def splice(a, b):
+    """Both directions between a and b until both end, then close b."""
+    back = threading.Thread(target=pump, args=(b, a), daemon=True)
+    back.start()
+    pump(a, b)
+    back.join()
+    b.close()
 
 
 def serve(listener, path):
