@@ -93,6 +93,37 @@ class GenericVerifyConfig(Strict):
     max_repetition: float = Field(0.5, ge=0.0, le=1.0, description="max share of repeated word 4-grams")
 
 
+class DeployConfig(Strict):
+    """How `factory deploy` renders this run as a scheduled job (KubeRay, Kubernetes, Slurm). Not part of
+    what a task produces: changing it never makes a different run."""
+    image: str | None = Field(None, description="container image with this project and its deps installed")
+    namespace: str = Field("default", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    pvc: str | None = Field(None, description="PersistentVolumeClaim holding output_dir, mounted on every pod")
+    schedule: str = Field("0 2 * * *", description="cron schedule (five fields) of the nightly top-up")
+    time_zone: str = Field("Etc/UTC", min_length=1, description="IANA time zone of the schedule")
+    add: int | None = Field(None, ge=1, description="tasks each tick adds to the run (`--add`); none: run to "
+                            "the config's size, resuming what is left")
+    head_cpus: int = Field(4, ge=1, description="the head pod runs the driver, committer and dedup")
+    head_memory_gib: int = Field(16, ge=1)
+    worker_cpus: int = Field(8, ge=1, description="per teacher replica node")
+    worker_memory_gib: int = Field(64, ge=1)
+    deadline_s: int | None = Field(None, ge=60, description="stop a night's job after this long (the next "
+                                   "tick resumes it)")
+    kubectl_image: str = Field("registry.k8s.io/kubectl:v1.33.0",
+                               description="image of the fallback CronJob's pod that creates a RayJob per tick")
+    slurm_partition: str | None = None
+    slurm_account: str | None = None
+    slurm_time: str = Field("12:00:00", pattern=r"^(\d+-)?\d{1,2}:\d{2}:\d{2}$", description="sbatch --time")
+    ray_port: int = Field(6379, ge=1, le=65535, description="the Slurm head node's GCS port")
+
+    @model_validator(mode="after")
+    def _cron(self) -> "DeployConfig":
+        if len(self.schedule.split()) != 5:
+            raise ValueError(f"schedule {self.schedule!r}: expected five cron fields (minute hour day month "
+                             "weekday), e.g. '0 2 * * *'")
+        return self
+
+
 class RunConfig(Strict):
     # The file the config came from, so that errors found later (a pipeline's options) can name it.
     _source: str | None = PrivateAttr(None)
@@ -107,6 +138,7 @@ class RunConfig(Strict):
     shards: ShardConfig = Field(default_factory=ShardConfig)
     verify: GenericVerifyConfig = Field(default_factory=GenericVerifyConfig)
     pipeline_options: dict[str, Any] = Field(default_factory=dict, description="validated by the pipeline")
+    deploy: DeployConfig = Field(default_factory=DeployConfig)
 
     @model_validator(mode="after")
     def _openai_needs_url(self) -> "RunConfig":

@@ -10,6 +10,7 @@ import typer
 from factory import logs
 from factory.cli import (
     dedup_cmd,
+    deploy_cmd,
     export_cmd,
     fsck_cmd,
     inspect_cmd,
@@ -42,6 +43,7 @@ def _options(verbose: int = typer.Option(0, "-v", "--verbose", count=True,
 app.command("run")(run_cmd.run)
 app.command("submit")(jobs_cmd.submit)
 app.add_typer(jobs_cmd.app, name="jobs")
+app.add_typer(deploy_cmd.app, name="deploy")
 app.command("pipelines")(pipelines_cmd.pipelines)
 app.command("stats")(stats_cmd.stats)
 app.command("verify")(verify_cmd.verify)
