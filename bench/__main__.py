@@ -11,10 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import dedup, dedup_rebuild, generation, research, sandboxes, shards, swe, tool_use, verifiers
+from bench import dedup, dedup_partitioned, dedup_rebuild, generation, research, sandboxes, shards, swe, tool_use, verifiers
 from bench.common import machine, write_results
 
-PARTS = {"generation": generation.run, "dedup": dedup.run, "dedup_rebuild": dedup_rebuild.run, "shards": shards.run, "verifiers": verifiers.run,
+PARTS = {"generation": generation.run, "dedup": dedup.run, "dedup_rebuild": dedup_rebuild.run,
+         "dedup_partitioned": dedup_partitioned.run, "shards": shards.run, "verifiers": verifiers.run,
          "sandboxes": sandboxes.run, "swe": swe.run, "tool_use": tool_use.run,
          "research": research.run}
 
@@ -57,6 +58,18 @@ def report(res: dict[str, Any], console: Console) -> None:
             f"{r['sidecar_bytes_per_row']} B/row · a worker signs {r['worker_signing_rows_per_s']:,} rows/s"))
         t.add_row("from stored signatures", f"{r['rebuild_from_signatures_s']:.1f}", f"{r['rows_per_s_signatures']:,}")
         t.add_row("by re-hashing text", f"{r['rebuild_from_text_s']:.1f}", f"{r['rows_per_s_text']:,}")
+        console.print(t)
+    dp = res.get("dedup_partitioned")
+    if dp:
+        t = Table("index", "rebuild rows/s", "check rows/s", "driver B/row", "per actor B/row", title=(
+            f"dedup index, partitioned ({dp['partitions']} band-group actors on {len(dp['nodes'])} Ray nodes) vs in "
+            f"memory: {dp['rows']:,} committed rows, {dp['queries']:,} checks ({dp['duplicates_found']:,} duplicates) "
+            f"· same answers: {dp['same_answers']}"))
+        mm, pp = dp["memory"], dp["partitioned"]
+        t.add_row("in memory", f"{mm['rebuild_rows_per_s']:,}", f"{mm['check_rows_per_s']:,}",
+                  f"{mm['driver_bytes_per_row']:,}", "-")
+        t.add_row("partitioned", f"{pp['rebuild_rows_per_s']:,}", f"{pp['check_rows_per_s']:,}",
+                  f"{pp['driver_bytes_per_row']:,}", ", ".join(f"{x:,}" for x in pp["actor_bytes_per_row"]))
         console.print(t)
     s = res.get("shards")
     if s:

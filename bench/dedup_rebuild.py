@@ -62,7 +62,7 @@ def run(n: int = 100_000) -> dict[str, Any]:
         text_only = m.model_copy(update={"commits": [c.model_copy(update={"signatures": None}) for c in m.commits]})
         (from_sigs, _), t_sigs = timed(lambda: build_index(cfg, tmp, m))
         (rehashed, _), t_text = timed(lambda: build_index(cfg, tmp, text_only))
-        same = from_sigs.exact == rehashed.exact and from_sigs.sigs.keys() == rehashed.sigs.keys()
+        same = from_sigs.exact == rehashed.exact and from_sigs.rownum.keys() == rehashed.rownum.keys()
         del rehashed
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]

@@ -78,6 +78,13 @@ class DedupConfig(Strict):
         default_factory=list, description="benchmark files (.jsonl/.parquet with a question field): rows whose "
         "task text shares an n-gram with one of their questions are rejected as contaminated:<file>")
     contamination_ngram: int = Field(13, ge=3, description="words in the n-gram decontamination looks for")
+    index: Literal["memory", "partitioned"] = Field(
+        "memory", description="where the near-duplicate index lives: the driver's memory, or Ray actors (one per "
+        "group of LSH bands) for runs whose index outgrows it; both give the same answers")
+    partitions: int = Field(4, ge=1, description="partitioned: band-group actors")
+    partition_resources: dict[str, float] = Field(
+        default_factory=dict, description="partitioned: Ray resources per band-group actor (to place them on "
+        "memory-rich nodes)")
 
 
 class ShardConfig(Strict):
@@ -144,6 +151,8 @@ class RunConfig(Strict):
     def _openai_needs_url(self) -> "RunConfig":
         if self.teacher.backend == "openai" and not self.teacher.base_url:
             raise ValueError("teacher.base_url is required with backend 'openai' (e.g. http://127.0.0.1:8000/v1)")
+        if self.dedup.index == "partitioned" and self.runner.executor != "ray":
+            raise ValueError("dedup.index 'partitioned' keeps its index in Ray actors: it needs runner.executor ray")
         if self.teacher.backend == "vllm" and not self.teacher.model:
             raise ValueError("teacher.model is required with backend 'vllm' (a local path or model name)")
         return self

@@ -94,7 +94,7 @@ def crd_validators(paths: list[Path]) -> dict[tuple[str, str], jsonschema.protoc
     for path in paths:
         try:
             docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+        except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:
             raise UserError(f"{path}: cannot read it as YAML ({e.__class__.__name__}); pass a CRD file") from None
         for d in docs:
             if not isinstance(d, dict) or d.get("kind") != "CustomResourceDefinition":
@@ -136,7 +136,7 @@ def check_file(path: Path, crds: dict[tuple[str, str], jsonschema.protocols.Vali
         docs = list(yaml.safe_load_all(path.read_text()))
     except FileNotFoundError:
         raise UserError(f"{path}: no such file; pass rendered manifests (factory deploy kuberay --out DIR)") from None
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:
         return [f"{path}: not YAML ({e.__class__.__name__})"]
     problems = []
     for i, doc in enumerate(d for d in docs if d is not None):

@@ -16,6 +16,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from factory.config import DedupConfig
+from factory.dedup.matrix import SignatureRows
 from factory.schema import Trajectory
 
 _SPACE = re.compile(r"\s+")
@@ -81,14 +82,27 @@ class _Bands:
 
 
 class DedupIndex:
+    """Exact keys and insertion order live here; near-duplicate state either here (datasketch's
+    MinHashLSH and the signatures) or, with `dedup.index: partitioned`, in Ray actors that give the
+    same answers (`partitioned.py`)."""
+
     def __init__(self, cfg: DedupConfig):
         self.cfg = cfg
         self.exact: dict[bytes, str] = {}
-        self.sigs: dict[str, np.ndarray] = {}  # uint32[num_perm] per indexed row
+        # in-memory near index: signatures by row number, the number of each row id, the id of each number
+        self.sigs = SignatureRows(cfg.num_perm)
+        self.rownum: dict[str, int] = {}
+        self.near_ids: list[str] = []
         self.order: dict[str, int] = {}  # insertion order: a duplicate points at the earliest match
         self.keys: dict[str, str] = {}  # the pipelines' own exact keys (DEDUP_KEY)
-        self.lsh = (MinHashLSH(threshold=max(0.05, cfg.threshold - LSH_MARGIN), num_perm=cfg.num_perm)
-                    if cfg.near else None)
+        self.lsh: MinHashLSH | None = None
+        self.remote = None
+        if cfg.near and cfg.index == "partitioned":
+            from factory.dedup.partitioned import PartitionedNear
+
+            self.remote = PartitionedNear(cfg, LSH_MARGIN)
+        elif cfg.near:
+            self.lsh = MinHashLSH(threshold=max(0.05, cfg.threshold - LSH_MARGIN), num_perm=cfg.num_perm)
         self.hasher = MinHasher(cfg.num_perm, cfg.shingle_size) if cfg.near else None
 
     def __len__(self) -> int:
@@ -106,8 +120,8 @@ class DedupIndex:
         """As `check`, from a signature computed elsewhere (a worker, a sidecar)."""
         if self.cfg.exact and exact in self.exact:
             return self.exact[exact]
-        if self.lsh is not None and minhash is not None:
-            near = self.nearest(minhash)
+        if (self.lsh is not None or self.remote is not None) and minhash is not None:
+            near = self.nearest(minhash, row_id)
             if near is not None:
                 return near
         self.add_signature(row_id, exact, minhash)
@@ -120,12 +134,26 @@ class DedupIndex:
         self.keys[key] = row_id
         return None
 
-    def nearest(self, minhash: np.ndarray) -> str | None:
+    def prefetch(self, items: list[tuple[str, np.ndarray | None]]) -> None:
+        """Rows about to be checked, in order: a partitioned index asks about them in one round trip."""
+        if self.remote is not None:
+            self.remote.prefetch([(k, m) for k, m in items if m is not None])
+
+    def nearest(self, minhash: np.ndarray, row_id: str | None = None) -> str | None:
         """The earliest-added indexed row whose estimated Jaccard with `minhash` reaches the threshold."""
+        if self.remote is not None:
+            return self.remote.nearest(minhash, row_id)
         assert self.lsh is not None
-        confirmed = [h for h in self.lsh.query(_Bands(minhash))
-                     if np.count_nonzero(self.sigs[h] == minhash) / len(minhash) >= self.cfg.threshold]
-        return min(confirmed, key=self.order.__getitem__) if confirmed else None
+        cands = self.lsh.query(_Bands(minhash))  # row numbers: the LSH keys are the rows' numbers
+        rows = np.fromiter(cands, dtype=np.int64, count=len(cands))
+        # row numbers follow insertion order, so the lowest confirmed one is the earliest row
+        hit = self.sigs.first_similar(rows, minhash, self.cfg.threshold)
+        return None if hit is None else self.near_ids[hit]
+
+    def signature_of(self, row_id: str) -> np.ndarray | None:
+        """The stored signature of an indexed row (in-memory index)."""
+        n = self.rownum.get(row_id)
+        return None if n is None else self.sigs.data[n]
 
     def add(self, row_id: str, text: str) -> None:
         self.add_signature(row_id, *self.signature(text))
@@ -135,6 +163,15 @@ class DedupIndex:
             return
         self.exact[exact] = row_id
         self.order.setdefault(row_id, len(self.order))
-        if self.lsh is not None and minhash is not None and row_id not in self.sigs:
-            self.sigs[row_id] = np.ascontiguousarray(minhash, dtype=np.uint32)
-            self.lsh.insert(row_id, _Bands(minhash))
+        if minhash is None:
+            return
+        if self.remote is not None:
+            self.remote.add(row_id, minhash)
+        elif self.lsh is not None and row_id not in self.rownum:
+            n = self.rownum[row_id] = self.sigs.extend(np.asarray(minhash, dtype=np.uint32)[None, :])
+            self.near_ids.append(row_id)
+            self.lsh.insert(n, _Bands(minhash))
+
+    def close(self) -> None:
+        if self.remote is not None:
+            self.remote.close()

@@ -97,13 +97,18 @@ class Committer:
         self.last_commit = time.monotonic()
 
     def add(self, result: ChunkResult) -> None:
+        rows = []
         for t in result.rows:
             if t.accepted and self.contamination is not None:
                 bench = self.contamination.check(task_text(t))
                 if bench is not None:
                     t = t.model_copy(update={"reject_reason": f"contaminated:{bench}"})
+            rows.append(t)
+        sigs = {t.id: result.signatures.get(t.id) or self.signer.sign(t) for t in rows if t.accepted}
+        self.index.prefetch([(i, s.minhash) for i, s in sigs.items()])
+        for t in rows:
             if t.accepted:
-                sig = result.signatures.get(t.id) or self.signer.sign(t)
+                sig = sigs[t.id]
                 dup = self.index.check_key(t.id, sig.key) if sig.key else None
                 dup = dup or self.index.check_signature(t.id, sig.exact, sig.minhash)
                 self.sigs[t.id] = sig
@@ -115,6 +120,9 @@ class Committer:
             self.rows.append(t)
         self.buffer.append(result)
         self.oldest = self.oldest or time.monotonic()
+
+    def close(self) -> None:
+        self.index.close()
 
     def due(self) -> bool:
         if not self.buffer:

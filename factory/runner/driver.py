@@ -129,6 +129,7 @@ def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | Non
             executor = (RayExecutor if use_ray else InlineExecutor)(cfg, handle.teacher, manifest.run_id, ref.target)
             stack.callback(lambda: run_log.write_many(executor.close()))
             committer = Committer(cfg, run_dir, manifest, view)
+            stack.callback(committer.close)
             progress.start(len(tasks), len(tasks) - len(pending))
             try:
                 asyncio.run(_drive(cfg, executor.submit, chunked(pending, cfg.runner.chunk_size),

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # sizes, limit) may differ between the first run and a resume.
 _CONTENT = ("pipeline", "seed", "pipeline_options", "verify", "dedup")
 _TEACHER_CONTENT = ("model", "sampling")
+_DEDUP_PLACEMENT = ("index", "partitions", "partition_resources")
 
 
 def content_view(cfg: dict[str, Any], stream_option: str | None = None) -> dict[str, Any]:
@@ -31,6 +32,8 @@ def content_view(cfg: dict[str, Any], stream_option: str | None = None) -> dict[
         # the size of an append-only stream: a run grows by raising it (--add) and stays the same run
         view["pipeline_options"] = {k: v for k, v in view["pipeline_options"].items() if k != stream_option}
     view["teacher"] = {k: (cfg.get("teacher") or {}).get(k) for k in _TEACHER_CONTENT}
+    if isinstance(view.get("dedup"), dict):  # where the index lives does not change its answers
+        view["dedup"] = {k: v for k, v in view["dedup"].items() if k not in _DEDUP_PLACEMENT}
     return view
 
 

@@ -75,8 +75,8 @@ def test_restart_rebuilds_from_signatures_with_the_answers_of_rehashing(near_cfg
     with caplog.at_level(logging.INFO, "factory.runner.committer"):
         stored, _ = build_index(c, run_dir, m)
     assert "7 rows from stored signatures, 0 hashed from text" in caplog.text
-    assert stored.exact == rehashed.exact and stored.sigs.keys() == rehashed.sigs.keys()
-    assert all((stored.sigs[k] == rehashed.sigs[k]).all() for k in stored.sigs)
+    assert stored.exact == rehashed.exact and stored.rownum.keys() == rehashed.rownum.keys()
+    assert all((stored.signature_of(k) == rehashed.signature_of(k)).all() for k in stored.rownum)
     monkeypatch.undo()
     for idx in (stored, rehashed):
         assert idx.check("q1", near(3)) is not None and idx.check("q2", text(99)) is None

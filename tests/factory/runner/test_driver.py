@@ -103,3 +103,23 @@ def test_same_seed_replays_same_requests(make_cfg):
 def test_wrong_answer_rows_have_failure_outcome(make_cfg):
     out = driver.run(make_cfg(limit=3), teacher=ScriptedTeacher(lambda r: cot_reply(r, wrong=True)))
     assert {r["outcome"] for r in all_rows(out.run_dir, "rejected")} == {"failure"}
+
+
+def test_partitioned_index_in_a_ray_run_answers_as_the_memory_index(make_cfg, tmp_path):
+    # exact dedup off: the second run's copies can only be caught by the near index, here rebuilt in
+    # Ray actors from the first run's committed signatures (dedup.against)
+    first = driver.run(make_cfg(name="a", limit=6), teacher=ScriptedTeacher(cot_reply))
+    assert first.stats["accepted"] > 0
+    earlier = {r["id"] for r in all_rows(first.run_dir, "accepted")}
+    stats, pointed = {}, {}
+    for index in ("memory", "partitioned"):
+        out = driver.run(make_cfg(name=f"b-{index}", limit=6, runner={"executor": "ray", "workers": 1},
+                                  dedup={"exact": False, "index": index, "partitions": 2,
+                                         "against": [str(tmp_path / "runs" / "a")]}),
+                         teacher=ScriptedTeacher(cot_reply))
+        stats[index] = out.stats
+        pointed[index] = sorted(r["reject_reason"].split(":", 1)[1] for r in all_rows(out.run_dir, "rejected")
+                                if r["reject_reason"].startswith("duplicate_of:"))
+    assert stats["partitioned"]["duplicates"] == stats["memory"]["duplicates"] == first.stats["accepted"]
+    assert stats["partitioned"]["accepted"] == 0
+    assert pointed["partitioned"] == pointed["memory"] and set(pointed["memory"]) == earlier
