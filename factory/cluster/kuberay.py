@@ -3,16 +3,38 @@ strict models written from KubeRay v1.7's API types: every field of RayJobSpec, 
 RayClusterSpec and its head and worker group specs is known here, and an unknown one fails, as the
 API server does with a structural CRD in strict field validation. Nested KubeRay options we do not
 render (autoscaler, deletion strategy, GCS fault tolerance, …) are checked for their name only; the
-pod templates inside are Kubernetes' own and are checked against Kubernetes' schema (`validate.py`)."""
+pod templates inside are Kubernetes' own and are checked against Kubernetes' schema (`validate.py`).
+The operator's own admission rules that a manifest can break on its own (name lengths, deadlines,
+replica bounds, the schedule and time zone) are checked too, so a manifest that passes here is not
+refused when the operator reconciles it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 API_VERSION = "ray.io/v1"
 KUBERAY_VERSION = "v1.7.0"  # the API types these models follow; RayCronJob needs >= 1.6 (alpha)
+# The operator's limits: a RayCluster name is at most 53 characters; a RayJob's cluster adds 6, a
+# RayCronJob's RayJob 11 more.
+MAX_RAYJOB_NAME, MAX_RAYCRONJOB_NAME = 47, 36
+GENERATED_SUFFIX = 5  # what the API server appends to a generateName
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _check_name(meta: "_Meta", kind: str, limit: int) -> None:
+    name = meta.name if meta.name is not None else (meta.generateName or "") + "x" * GENERATED_SUFFIX
+    if meta.name is None and meta.generateName is None:
+        raise ValueError(f"{kind} needs metadata.name or metadata.generateName")
+    if len(name) > limit:
+        raise ValueError(f"{kind} name {name!r} is longer than the operator's {limit} characters")
+    if not _DNS1035.match(name):
+        raise ValueError(f"{kind} name {name!r} is not a DNS-1035 label (lower-case letters, digits, '-'; "
+                         "starts with a letter)")
 
 
 class _K(BaseModel):
@@ -71,6 +93,21 @@ class RayClusterSpec(_K):
     networkPolicy: dict[str, Any] | None = None
     tlsOptions: dict[str, Any] | None = None
 
+    @model_validator(mode="after")
+    def _groups(self) -> "RayClusterSpec":
+        names = [g.groupName for g in self.workerGroupSpecs or []]
+        if len(names) != len(set(names)):
+            raise ValueError(f"worker group names must be unique, got {names}")
+        for g in self.workerGroupSpecs or []:
+            if not self.enableInTreeAutoscaling and (g.minReplicas is None or g.maxReplicas is None):
+                raise ValueError(f"worker group {g.groupName}: minReplicas and maxReplicas are required without "
+                                 "autoscaling")
+            if g.minReplicas is not None and g.maxReplicas is not None and g.minReplicas > g.maxReplicas:
+                raise ValueError(f"worker group {g.groupName}: minReplicas > maxReplicas")
+            if g.replicas is not None and g.maxReplicas is not None and not (g.minReplicas or 0) <= g.replicas <= g.maxReplicas:
+                raise ValueError(f"worker group {g.groupName}: replicas outside [minReplicas, maxReplicas]")
+        return self
+
 
 class RayJobSpec(_K):
     entrypoint: str | None = None
@@ -94,12 +131,35 @@ class RayJobSpec(_K):
     managedBy: str | None = None
     suspend: bool | None = None
 
+    @model_validator(mode="after")
+    def _admission(self) -> "RayJobSpec":
+        if self.suspend and not self.shutdownAfterJobFinishes:
+            raise ValueError("a suspended RayJob needs shutdownAfterJobFinishes: true")
+        if self.rayClusterSpec is None and not self.clusterSelector:
+            raise ValueError("one of rayClusterSpec or clusterSelector must be set")
+        for name in ("activeDeadlineSeconds", "preRunningDeadlineSeconds"):
+            if getattr(self, name) is not None and getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be a positive integer")
+        if self.runtimeEnvYAML:
+            try:
+                env = yaml.safe_load(self.runtimeEnvYAML)
+            except yaml.YAMLError:
+                raise ValueError("runtimeEnvYAML is not YAML") from None
+            if not isinstance(env, dict):
+                raise ValueError("runtimeEnvYAML must be a YAML mapping (a Ray runtime_env)")
+        return self
+
 
 class RayJob(_K):
     apiVersion: Literal["ray.io/v1"]
     kind: Literal["RayJob"]
     metadata: _Meta
     spec: RayJobSpec
+
+    @model_validator(mode="after")
+    def _name(self) -> "RayJob":
+        _check_name(self.metadata, "RayJob", MAX_RAYJOB_NAME)
+        return self
 
 
 class RayCronJobSpec(_K):
@@ -108,12 +168,30 @@ class RayCronJobSpec(_K):
     timeZone: str | None = Field(None, min_length=1)
     suspend: bool | None = None
 
+    @model_validator(mode="after")
+    def _schedule(self) -> "RayCronJobSpec":
+        if "TZ" in self.schedule:
+            raise ValueError("schedule: no TZ= or CRON_TZ= in it; use timeZone")
+        if len(self.schedule.split()) != 5 and not self.schedule.startswith("@"):
+            raise ValueError(f"schedule {self.schedule!r}: expected five cron fields")
+        if self.timeZone is not None:
+            try:
+                ZoneInfo(self.timeZone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"timeZone {self.timeZone!r} is not an IANA time zone") from None
+        return self
+
 
 class RayCronJob(_K):
     apiVersion: Literal["ray.io/v1"]
     kind: Literal["RayCronJob"]
     metadata: _Meta
     spec: RayCronJobSpec
+
+    @model_validator(mode="after")
+    def _name(self) -> "RayCronJob":
+        _check_name(self.metadata, "RayCronJob", MAX_RAYCRONJOB_NAME)
+        return self
 
 
 KINDS: dict[str, type[_K]] = {"RayJob": RayJob, "RayCronJob": RayCronJob}

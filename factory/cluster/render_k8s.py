@@ -34,10 +34,13 @@ def dump_yaml(*docs: Any) -> str:
     return yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, width=10_000)
 
 
-def k8s_name(run_name: str, limit: int = 40) -> str:
-    """A DNS-1123 label from a run name; long names keep a hash so two runs never share one.
-    40 leaves room for the suffixes KubeRay and the CronJob add to the names they derive."""
+def k8s_name(run_name: str, limit: int = 36) -> str:
+    """A DNS-1035 label from a run name (what KubeRay requires of a RayJob's); a name that had to
+    change keeps a hash of the original, so two runs never share one. 36 is the operator's limit for
+    a RayCronJob (its RayJobs and their clusters append suffixes)."""
     base = re.sub(r"[^a-z0-9-]+", "-", run_name.lower()).strip("-") or "run"
+    if not base[0].isalpha():
+        base = f"r-{base}"
     if len(base) <= limit and base == run_name:
         return base
     digest = hashlib.sha256(run_name.encode()).hexdigest()[:6]

@@ -75,6 +75,7 @@ def _crd(tmp_path):
         "spec": {"type": "object", "required": ["entrypoint"], "properties": {
             "entrypoint": {"type": "string"},
             "runtimeEnvYAML": {"type": "string"},
+            "clusterSelector": {"type": "object", "additionalProperties": {"type": "string"}},
             "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
         }}}}
     crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
@@ -88,9 +89,9 @@ def _crd(tmp_path):
 def test_a_given_crd_is_applied_strictly(tmp_path):
     validators = crd_validators([_crd(tmp_path)])
     ok = {"apiVersion": "ray.io/v1", "kind": "RayJob", "metadata": {"name": "a"},
-          "spec": {"entrypoint": "x"}}
+          "spec": {"entrypoint": "x", "clusterSelector": {"ray.io/cluster": "c"}}}
     assert check_doc(ok, validators) == []
-    missing = {**ok, "spec": {"runtimeEnvYAML": "a: 1"}}
+    missing = {**ok, "spec": {"runtimeEnvYAML": "a: 1", "clusterSelector": {"ray.io/cluster": "c"}}}
     assert check_doc(missing, validators) == ["(CRD) spec: 'entrypoint' is a required property"]
     # every field the full job has beyond the small CRD is unknown to it
     errors = check_doc(job(), validators)
@@ -113,3 +114,36 @@ def test_check_file_names_the_document(tmp_path):
     assert problem.startswith(f"{f} doc 2 (RayJob n): spec.bogus")
     f.write_text("a: [")
     assert check_file(f) == [f"{f}: not YAML (ParserError)"]
+
+
+@pytest.mark.parametrize("mutate, what", [
+    (lambda d: d["metadata"].update(name="a" * 48), "longer than the operator's 47"),
+    (lambda d: d["metadata"].update(name="1st-run"), "DNS-1035"),
+    (lambda d: d["spec"].update(activeDeadlineSeconds=0), "activeDeadlineSeconds must be a positive"),
+    (lambda d: d["spec"].pop("rayClusterSpec"), "one of rayClusterSpec or clusterSelector"),
+    (lambda d: d["spec"].update(suspend=True, shutdownAfterJobFinishes=False), "suspended RayJob"),
+    (lambda d: d["spec"].update(runtimeEnvYAML="- a list"), "runtimeEnvYAML must be a YAML mapping"),
+    (lambda d: d["spec"]["rayClusterSpec"]["workerGroupSpecs"][0].update(minReplicas=3, maxReplicas=2),
+     "minReplicas > maxReplicas"),
+    (lambda d: d["spec"]["rayClusterSpec"]["workerGroupSpecs"][0].pop("maxReplicas"), "required without autoscaling"),
+    (lambda d: d["spec"]["rayClusterSpec"]["workerGroupSpecs"].append(
+        copy.deepcopy(d["spec"]["rayClusterSpec"]["workerGroupSpecs"][0])), "unique"),
+])
+def test_what_the_operator_would_refuse_fails(mutate, what):
+    d = job()
+    mutate(d)
+    errors = check_doc(d)
+    assert any(what in e for e in errors), errors
+
+
+@pytest.mark.parametrize("spec, what", [
+    ({"schedule": "CRON_TZ=UTC 0 2 * * *"}, "TZ"), ({"schedule": "every night"}, "five cron fields"),
+    ({"timeZone": "Mars/Olympus"}, "not an IANA time zone"),
+])
+def test_a_bad_schedule_fails(spec, what):
+    cron = copy.deepcopy(render_k8s.ray_cron_job(CFG))
+    cron["spec"].update(spec)
+    assert any(what in e for e in check_doc(cron))
+    cron = copy.deepcopy(render_k8s.ray_cron_job(CFG))
+    cron["metadata"]["name"] = "n" * 37
+    assert any("36" in e for e in check_doc(cron))
