@@ -108,6 +108,15 @@ TARGETS = [
            lambda: [{"instance_id": "demo__x-1", "patch": "--- a/x.py\n+++ b/x.py\n", "problem_statement": "x is wrong",
                      "FAIL_TO_PASS": ["tests/test_x.py::test_x"], "source": "path:/nonexistent/repo"}],
            lambda f, s: ["swe", "check", str(f)]),
+    # What `factory deploy` renders from: a run config with its deploy section.
+    Target("deploy config", (".yaml",),
+           lambda: [{"pipeline": "math", "name": "nightly", "output_dir": "/mnt/runs",
+                     "teacher": {"backend": "vllm", "model": "/models/t", "replicas": 2, "tensor_parallel_size": 2},
+                     "deploy": {"image": "registry.example/tf:1", "pvc": "runs", "namespace": "data",
+                                "schedule": "0 2 * * *", "time_zone": "Europe/Berlin", "add": 100,
+                                "slurm_partition": "gpu"}}],
+           lambda f, s: ["deploy", "kuberay", "--config", str(f), "--out", str(s / "deploy")],
+           lambda s: s / "deploy"),
 ]
 
 _WEIRD: list[Any] = [None, 0, -1, 10**30, 3.5, float("nan"), "", "x" * 100_000, [], [1, "a"], {}, {"a": {"b": []}},

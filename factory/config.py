@@ -3,6 +3,7 @@ resolved config (defaults filled in) is written beside the outputs as `config.ya
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,6 +101,9 @@ class GenericVerifyConfig(Strict):
     max_repetition: float = Field(0.5, ge=0.0, le=1.0, description="max share of repeated word 4-grams")
 
 
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*?]+([,/-][0-9A-Za-z*?]+)*$")
+
+
 class DeployConfig(Strict):
     """How `factory deploy` renders this run as a scheduled job (KubeRay, Kubernetes, Slurm). Not part of
     what a task produces: changing it never makes a different run."""
@@ -125,9 +129,17 @@ class DeployConfig(Strict):
 
     @model_validator(mode="after")
     def _cron(self) -> "DeployConfig":
-        if len(self.schedule.split()) != 5:
-            raise ValueError(f"schedule {self.schedule!r}: expected five cron fields (minute hour day month "
-                             "weekday), e.g. '0 2 * * *'")
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        fields = self.schedule.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            raise ValueError(f"schedule {self.schedule[:80]!r}: expected five cron fields (minute hour day month "
+                             "weekday: digits, * , - /, names), e.g. '0 2 * * *'")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time_zone {self.time_zone[:80]!r}: not an IANA time zone (e.g. Etc/UTC, "
+                             "Europe/Berlin)") from None
         return self
 
 

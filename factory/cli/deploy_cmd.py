@@ -42,19 +42,17 @@ def kuberay(
 ) -> None:
     """rayjob.yaml (one night now), raycronjob.yaml (KubeRay's schedule), cronjob.yaml (the fallback)."""
     from factory.cluster import render_k8s
-    from factory.cluster.validate import check_file
+    from factory.cluster.validate import check_doc
 
     cfg = _load(config, name, add)
     out = out or Path("deploy") / cfg.run_name
-    dump = render_k8s.dump_yaml
-    files = {out / "rayjob.yaml": dump(render_k8s.ray_job(cfg)),
-             out / "raycronjob.yaml": dump(render_k8s.ray_cron_job(cfg)),
-             out / "cronjob.yaml": dump(*render_k8s.cron_fallback(cfg))}
-    for path, text in files.items():
-        _write(path, text)
-    problems = [p for path in files for p in check_file(path)]
-    if problems:  # our own renderer disagreeing with the schemas is a bug, not the user's input
+    docs = {out / "rayjob.yaml": [render_k8s.ray_job(cfg)], out / "raycronjob.yaml": [render_k8s.ray_cron_job(cfg)],
+            out / "cronjob.yaml": render_k8s.cron_fallback(cfg)}
+    problems = [f"{path.name}: {p}" for path, ds in docs.items() for d in ds for p in check_doc(d)]
+    if problems:  # the config is validated first, so this is the renderer's bug, not the user's input
         raise RuntimeError("rendered manifests fail validation: " + "; ".join(problems))
+    for path, ds in docs.items():
+        _write(path, render_k8s.dump_yaml(*ds))
 
 
 @app.command()

@@ -104,9 +104,14 @@ def test_a_relative_output_dir_is_refused():
         render_k8s.ray_job(cfg(output_dir="runs"))
 
 
-def test_deploy_config_rejects_a_bad_schedule():
-    with pytest.raises(ValueError, match="five cron fields"):
-        cfg(deploy={**DEPLOY, "schedule": "nightly"})
+@pytest.mark.parametrize("over, what", [
+    ({"schedule": "nightly"}, "five cron fields"), ({"schedule": "0 2 * * * *"}, "five cron fields"),
+    ({"schedule": "0 2 * * ;reboot"}, "five cron fields"), ({"time_zone": "Mars/Olympus"}, "not an IANA time zone"),
+])
+def test_deploy_config_rejects_a_bad_schedule(over, what):
+    with pytest.raises(ValueError, match=what):
+        cfg(deploy={**DEPLOY, **over})
+    assert cfg(deploy={**DEPLOY, "schedule": "*/15 1-5 * JAN,FEB MON-FRI"}).deploy.time_zone == "Asia/Tokyo"
 
 
 def test_deploy_settings_do_not_change_the_run():
