@@ -11,7 +11,7 @@ refused when the operator reconciles it."""
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -150,16 +150,22 @@ class RayJobSpec(_K):
         return self
 
 
-class RayJob(_K):
+class _Object(_K):
+    """A top-level KubeRay object: its name must fit what the operator derives from it."""
+    name_limit: ClassVar[int]
     apiVersion: Literal["ray.io/v1"]
-    kind: Literal["RayJob"]
     metadata: _Meta
-    spec: RayJobSpec
 
     @model_validator(mode="after")
-    def _name(self) -> "RayJob":
-        _check_name(self.metadata, "RayJob", MAX_RAYJOB_NAME)
+    def _name(self) -> "_Object":
+        _check_name(self.metadata, type(self).__name__, self.name_limit)
         return self
+
+
+class RayJob(_Object):
+    name_limit = MAX_RAYJOB_NAME
+    kind: Literal["RayJob"]
+    spec: RayJobSpec
 
 
 class RayCronJobSpec(_K):
@@ -182,16 +188,10 @@ class RayCronJobSpec(_K):
         return self
 
 
-class RayCronJob(_K):
-    apiVersion: Literal["ray.io/v1"]
+class RayCronJob(_Object):
+    name_limit = MAX_RAYCRONJOB_NAME
     kind: Literal["RayCronJob"]
-    metadata: _Meta
     spec: RayCronJobSpec
-
-    @model_validator(mode="after")
-    def _name(self) -> "RayCronJob":
-        _check_name(self.metadata, "RayCronJob", MAX_RAYCRONJOB_NAME)
-        return self
 
 
 KINDS: dict[str, type[_K]] = {"RayJob": RayJob, "RayCronJob": RayCronJob}
