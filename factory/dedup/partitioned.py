@@ -5,11 +5,14 @@ The bands are datasketch's for the same threshold and permutations (`MinHashLSH(
 a candidate is what MinHashLSH would propose: a row sharing all values of some band. Each actor
 holds its bands' tables and a copy of every signature, so it confirms its own candidates (estimated
 Jaccard >= threshold) in the same call: one round trip per query, and the answer — the earliest
-confirmed row — is the in-memory index's. The driver keeps only the row numbers' ids; the actors'
-state is built, like the in-memory index, from manifest-listed signatures at every start."""
+confirmed row — is the in-memory index's. The driver keeps the row ids and the signatures (512 bytes
+a row at 128 permutations, not the ~5 KB of LSH tables), so an actor lost with its node is rebuilt
+from them in place and the run goes on. The actors' state is built, like the in-memory index, from
+manifest-listed signatures at every start."""
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -20,6 +23,9 @@ from factory.dedup.matrix import SignatureRows
 from factory.errors import UserError, WorkersLost, plain_error
 
 INSERT_BATCH = 4096  # signatures per insert call: one object in Ray's store, not one call per row
+# Lost band groups rebuilt in one run before it gives up (a node that keeps dying is not a blip).
+MAX_REBUILDS = 8
+log = logging.getLogger(__name__)
 
 
 def geometry(cfg: DedupConfig, lsh_margin: float) -> list[tuple[int, int]]:
@@ -93,22 +99,79 @@ class PartitionedNear:
         if not ray.is_initialized():
             raise UserError("dedup.index 'partitioned' keeps its index in Ray actors: run with runner.executor ray")
         bands = self.bands = geometry(cfg, lsh_margin)
-        self.threshold = cfg.threshold
-        groups = [bands[g::cfg.partitions] for g in range(min(cfg.partitions, len(bands)))]
-        actor = ray.remote(BandGroup).options(num_cpus=0, resources=cfg.partition_resources or None, max_restarts=0)
-        self.actors = [actor.remote(g, cfg.num_perm, cfg.threshold) for g in groups]
+        self.cfg, self.threshold = cfg, cfg.threshold
+        self.groups = [bands[g::cfg.partitions] for g in range(min(cfg.partitions, len(bands)))]
+        self.actors = [self._spawn(g) for g in self.groups]
         self.ids: list[str] = []
+        self.sigs = SignatureRows(cfg.num_perm)  # every row's, for rebuilding a lost group
         self.pending: list[np.ndarray] = []
         self.sent = 0
-        self.inflight: list[Any] = []
+        self.inflight: list[tuple[int, Any, Any]] = []  # (group, actor handle, insert ref)
+        self.rebuilds = 0
         self.prefetched: dict[str, int | None] = {}
         self.recent: list[tuple[int, np.ndarray]] = []  # added since the last prefetch
+
+    def _spawn(self, bands: list[tuple[int, int]]) -> Any:
+        import ray
+
+        actor = ray.remote(BandGroup).options(num_cpus=0, resources=self.cfg.partition_resources or None,
+                                              max_restarts=0)
+        return actor.remote(bands, self.cfg.num_perm, self.cfg.threshold)
+
+    def _rebuild(self, i: int, dead: Any, why: BaseException) -> None:
+        """Replace group i's actor (lost with its node, or crashed) and refill it with every row sent."""
+        import ray
+
+        if self.actors[i] is not dead:
+            return  # already replaced: this was another of the dead actor's calls failing
+        self.rebuilds += 1
+        if self.rebuilds > MAX_REBUILDS:
+            raise WorkersLost(f"dedup index partitions were lost {self.rebuilds} times ({plain_error(why)}); committed "
+                              "shards are intact — rerun the same command once the cluster is stable") from None
+        log.warning("dedup index partition %d lost (%s); rebuilding it from the driver's %d signatures", i,
+                    plain_error(why), self.sent)
+        ray.kill(dead)
+        actor = self.actors[i] = self._spawn(self.groups[i])
+        refs = [actor.insert_many.remote(start, self.sigs.data[start:min(start + INSERT_BATCH, self.sent)])
+                for start in range(0, self.sent, INSERT_BATCH)]
+        self._settle([(i, actor, r) for r in refs])
+
+    def _settle(self, calls: list[tuple[int, Any, Any]]) -> list[Any]:
+        """The results of calls on group actors; a lost actor is rebuilt (its result here is None)."""
+        import ray
+
+        out = []
+        for i, actor, ref in calls:
+            try:
+                out.append(ray.get(ref))
+            except ray.exceptions.RayActorError as e:
+                self._rebuild(i, actor, e)
+                out.append(None)
+        return out
+
+    def _fanout(self, method: str, *args: Any) -> list[Any]:
+        """One call per group, made again on a rebuilt actor if its first one died with the old."""
+        import ray
+
+        results: list[Any] = [None] * len(self.actors)
+        todo = list(range(len(self.actors)))
+        while todo:
+            calls = [(i, self.actors[i], getattr(self.actors[i], method).remote(*args)) for i in todo]
+            todo = []
+            for i, actor, ref in calls:
+                try:
+                    results[i] = ray.get(ref)
+                except ray.exceptions.RayActorError as e:
+                    self._rebuild(i, actor, e)
+                    todo.append(i)
+        return results
 
     def add(self, row_id: str, sig: np.ndarray) -> None:
         sig = np.ascontiguousarray(sig, dtype=np.uint32)
         if self.prefetched:
             self.recent.append((len(self.ids), sig))
         self.ids.append(row_id)
+        self.sigs.extend(sig[None, :])
         self.pending.append(sig)
         if len(self.pending) >= INSERT_BATCH:
             self.flush()
@@ -118,15 +181,21 @@ class PartitionedNear:
 
         if self.pending:
             batch = ray.put(np.stack(self.pending))
-            self.inflight += [a.insert_many.remote(self.sent, batch) for a in self.actors]
+            self.inflight += [(i, a, a.insert_many.remote(self.sent, batch)) for i, a in enumerate(self.actors)]
             self.sent += len(self.pending)
             self.pending = []
-        # Keep a bounded number of batches in flight, and surface an insert's error early.
-        done, self.inflight = ray.wait(self.inflight, num_returns=len(self.inflight), timeout=0)
-        self._get(done)
-        while len(self.inflight) > 4 * len(self.actors):
-            done, self.inflight = ray.wait(self.inflight, num_returns=len(self.actors))
-            self._get(done)
+        if not self.inflight:
+            return
+        # Keep a bounded number of batches in flight, and meet a lost group early (it is rebuilt
+        # from every row sent, this batch included).
+        refs = [r for _, _, r in self.inflight]
+        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+        over = len(refs) - 4 * len(self.actors)
+        if over > len(ready):
+            ready, _ = ray.wait(refs, num_returns=over)
+        done = set(ready)
+        self._settle([c for c in self.inflight if c[2] in done])
+        self.inflight = [c for c in self.inflight if c[2] not in done]
 
     def prefetch(self, items: list[tuple[str, np.ndarray]]) -> None:
         """Query these rows against everything indexed so far, all actors at once."""
@@ -135,7 +204,7 @@ class PartitionedNear:
         if not items:
             return
         batch = np.stack([np.asarray(sig, dtype=np.uint32) for _, sig in items])
-        per_actor = self._get([a.nearest_many.remote(batch) for a in self.actors])
+        per_actor = self._fanout("nearest_many", batch)
         for j, (key, _) in enumerate(items):
             hits = [r[j] for r in per_actor if r[j] is not None]
             self.prefetched[key] = min(hits) if hits else None
@@ -150,21 +219,12 @@ class PartitionedNear:
                     return self.ids[n]
             return None
         self.flush()  # an actor runs one caller's calls in order: the query sees every earlier insert
-        hits = [h for h in self._get([a.nearest.remote(sig) for a in self.actors]) if h is not None]
+        hits = [h for h in self._fanout("nearest", sig) if h is not None]
         return self.ids[min(hits)] if hits else None
 
     def memory(self) -> list[dict[str, Any]]:
         self.flush()
-        return self._get([a.memory.remote() for a in self.actors])
-
-    def _get(self, refs: list[Any]) -> list[Any]:
-        import ray
-
-        try:
-            return ray.get(refs)
-        except ray.exceptions.RayActorError as e:
-            raise WorkersLost(f"a dedup index partition was lost ({plain_error(e)}); committed shards are intact — "
-                            "rerun the same command: the index is rebuilt from the committed signatures") from None
+        return self._fanout("memory")
 
     def close(self) -> None:
         import ray

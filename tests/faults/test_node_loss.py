@@ -38,18 +38,20 @@ def cluster(monkeypatch):
     for k, v in (("RAY_TMPDIR", tmp), ("RAY_AUTH_MODE", "disabled"), ("RAY_USAGE_STATS_ENABLED", "0")):
         monkeypatch.setenv(k, v)
     c = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
-    # one chunk worker per node: the "pool" resource places them
-    c.pool = [c.add_node(num_cpus=1, resources={"pool": 1}) for _ in range(2)]
+    # one chunk worker (and, with the partitioned index, one dedup band group) per node
+    c.pool = [c.add_node(num_cpus=1, resources={"pool": 1, "dedup": 1}) for _ in range(2)]
     yield c
     c.shutdown()
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_losing_a_worker_node_mid_run_completes_every_task_once(make_cfg, cluster):
+@pytest.mark.parametrize("index", ["memory", "partitioned"])
+def test_losing_a_worker_node_mid_run_completes_every_task_once(make_cfg, cluster, index):
+    dedup = {"index": index, "partitions": 2, "partition_resources": {"dedup": 1}}
     cfg = make_cfg(limit=N_TASKS, runner={"executor": "ray", "address": cluster.address, "ship_code": False,
                                           "workers": 2, "worker_resources": {"pool": 1}, "chunk_size": 2,
                                           "chunks_in_flight": 2},
-                   shards={"rows_per_shard": 2, "flush_seconds": 0.2})
+                   shards={"rows_per_shard": 2, "flush_seconds": 0.2}, dedup=dedup)
     run = subprocess.Popen([sys.executable, "-c", DRIVER, cfg.model_dump_json()], cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -58,7 +60,7 @@ def test_losing_a_worker_node_mid_run_completes_every_task_once(make_cfg, cluste
             assert run.poll() is None and time.monotonic() < deadline, run.stderr.read()[-2000:]
             time.sleep(0.05)
         cluster.remove_node(cluster.pool[0], allow_graceful=False)
-        cluster.add_node(num_cpus=1, resources={"pool": 1})  # what an autoscaler brings back
+        cluster.add_node(num_cpus=1, resources={"pool": 1, "dedup": 1})  # what an autoscaler brings back
         stdout, stderr = run.communicate(timeout=180)
     finally:
         run.kill()
@@ -71,3 +73,5 @@ def test_losing_a_worker_node_mid_run_completes_every_task_once(make_cfg, cluste
     assert len({r["id"] for r in rows}) == len(rows) and {r["task_id"] for r in rows} == set(task_ids)
     log = (cfg.run_dir / "run.log").read_text()
     assert "a chunk worker was lost" in log and "sent again" in log
+    if index == "partitioned":  # its band group on the lost node was rebuilt from the driver's signatures
+        assert "dedup index partition" in log and "rebuilding it from the driver's" in log

@@ -27,12 +27,13 @@ def keyed(sigs) -> list[tuple[bytes, np.ndarray]]:
     return [(i.to_bytes(8, "big"), s) for i, s in enumerate(sigs)]
 
 
-def answers(index: DedupIndex, items, chunk: int | None = None) -> list[str | None]:
-    """Row by row; or as the committer does, asking about a chunk's rows first (`prefetch`)."""
+def answers(index: DedupIndex, items, chunk: int | None = None, first: int = 0) -> list[str | None]:
+    """Row by row; or as the committer does, asking about a chunk's rows first (`prefetch`). Row i
+    has id str(first + i)."""
     out = []
     step = chunk or len(items)
     for start in range(0, len(items), step):
-        part = list(enumerate(items))[start:start + step]
+        part = list(enumerate(items, start=first))[start:start + step]
         if chunk:
             index.prefetch([(str(i), sig) for i, (_, sig) in part])
         out += [index.check_signature(str(i), exact, sig) for i, (exact, sig) in part]
@@ -102,12 +103,34 @@ def test_many_inserts_then_queries_cross_batches(ray_session):
         idx.close()
 
 
-def test_a_lost_partition_ends_the_run_with_one_line(ray_session):
+def test_a_lost_partition_is_rebuilt_and_the_answers_stay_the_same(ray_session):
     import ray
 
+    texts, _, _ = corpus(300, 0.3, seed=5)
+    cfg = DedupConfig(exact=False)
+    items = [DedupIndex(cfg).signature(t) for t in texts]
+    local = answers(DedupIndex(cfg), items)
+    idx = DedupIndex(cfg.model_copy(update={"index": "partitioned", "partitions": 3}))
+    try:
+        got = answers(idx, items[:150], chunk=8)
+        ray.kill(idx.remote.actors[1])  # as if its node were gone
+        got += answers(idx, items[150:], chunk=8, first=150)
+        assert got[:150] == local[:150] and got == local
+        assert idx.remote.rebuilds == 1
+        assert [m["rows"] for m in idx.remote.memory()] == [len(idx.remote.ids)] * 3
+    finally:
+        idx.close()
+
+
+def test_a_group_that_keeps_dying_ends_the_run_with_one_line(ray_session, monkeypatch):
+    import ray
+
+    import factory.dedup.partitioned as partitioned
+
+    monkeypatch.setattr(partitioned, "MAX_REBUILDS", 0)
     idx = DedupIndex(DedupConfig(index="partitioned", partitions=2))
     ray.kill(idx.remote.actors[1])
-    with pytest.raises(WorkersLost, match="dedup index partition was lost.*rerun the same command"):
+    with pytest.raises(WorkersLost, match="lost 1 times.*rerun the same command"):
         idx.check("a", "some text to check")
     idx.close()
 
