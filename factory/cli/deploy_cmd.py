@@ -53,6 +53,9 @@ def kuberay(
         raise RuntimeError("rendered manifests fail validation: " + "; ".join(problems))
     for path, ds in docs.items():
         _write(path, render_k8s.dump_yaml(*ds))
+    print(f"next: kubectl apply -f {out / 'raycronjob.yaml'}  (KubeRay >= 1.6 with the RayCronJob feature gate)\n"
+          f"  or: kubectl apply -f {out / 'cronjob.yaml'}  (a plain CronJob that creates a RayJob per tick)\n"
+          f"  or, one night now: kubectl create -f {out / 'rayjob.yaml'}", file=sys.stderr)
 
 
 @app.command()
@@ -73,6 +76,8 @@ def slurm(
     _write(script, sbatch_script(cfg))
     script.chmod(0o755)
     _write(out / "run.scrontab", scrontab_entry(cfg, script_path or str(script.resolve())))
+    print(f"next: sbatch {script}  (one night)\n  nightly: add the lines of {out / 'run.scrontab'} to your Slurm "
+          "crontab (scrontab -e); `scrontab FILE` would replace it", file=sys.stderr)
 
 
 @app.command()
