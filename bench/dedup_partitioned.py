@@ -50,8 +50,9 @@ def _check_all(index: Any, sigs: list[Any], chunk: int = 8) -> tuple[list[str | 
     """As the committer checks: a chunk's rows asked about first, then one by one."""
     t0 = time.perf_counter()
     answers: list[str | None] = []
+    numbered = list(enumerate(sigs))
     for start in range(0, len(sigs), chunk):
-        part = list(enumerate(sigs))[start:start + chunk]
+        part = numbered[start:start + chunk]
         index.prefetch([(f"q{i}", s.minhash) for i, s in part])
         answers += [index.check_signature(f"q{i}", s.exact, s.minhash) for i, s in part]
     return answers, time.perf_counter() - t0

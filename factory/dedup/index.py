@@ -89,11 +89,11 @@ class DedupIndex:
     def __init__(self, cfg: DedupConfig):
         self.cfg = cfg
         self.exact: dict[bytes, str] = {}
-        # in-memory near index: signatures by row number, the number of each row id, the id of each number
-        self.sigs = SignatureRows(cfg.num_perm)
+        # in-memory near index: signatures by row number (insertion order, so a duplicate points at the
+        # earliest match), the number of each row id, the id of each number
+        self.sigs: SignatureRows | None = None
         self.rownum: dict[str, int] = {}
         self.near_ids: list[str] = []
-        self.order: dict[str, int] = {}  # insertion order: a duplicate points at the earliest match
         self.keys: dict[str, str] = {}  # the pipelines' own exact keys (DEDUP_KEY)
         self.lsh: MinHashLSH | None = None
         self.remote = None
@@ -103,6 +103,7 @@ class DedupIndex:
             self.remote = PartitionedNear(cfg, LSH_MARGIN)
         elif cfg.near:
             self.lsh = MinHashLSH(threshold=max(0.05, cfg.threshold - LSH_MARGIN), num_perm=cfg.num_perm)
+            self.sigs = SignatureRows(cfg.num_perm)
         self.hasher = MinHasher(cfg.num_perm, cfg.shingle_size) if cfg.near else None
 
     def __len__(self) -> int:
@@ -143,7 +144,7 @@ class DedupIndex:
         """The earliest-added indexed row whose estimated Jaccard with `minhash` reaches the threshold."""
         if self.remote is not None:
             return self.remote.nearest(minhash, row_id)
-        assert self.lsh is not None
+        assert self.lsh is not None and self.sigs is not None
         cands = self.lsh.query(_Bands(minhash))  # row numbers: the LSH keys are the rows' numbers
         rows = np.fromiter(cands, dtype=np.int64, count=len(cands))
         # row numbers follow insertion order, so the lowest confirmed one is the earliest row
@@ -153,7 +154,7 @@ class DedupIndex:
     def signature_of(self, row_id: str) -> np.ndarray | None:
         """The stored signature of an indexed row (in-memory index)."""
         n = self.rownum.get(row_id)
-        return None if n is None else self.sigs.data[n]
+        return None if n is None or self.sigs is None else self.sigs.data[n]
 
     def add(self, row_id: str, text: str) -> None:
         self.add_signature(row_id, *self.signature(text))
@@ -162,12 +163,11 @@ class DedupIndex:
         if exact in self.exact:
             return
         self.exact[exact] = row_id
-        self.order.setdefault(row_id, len(self.order))
         if minhash is None:
             return
         if self.remote is not None:
             self.remote.add(row_id, minhash)
-        elif self.lsh is not None and row_id not in self.rownum:
+        elif self.lsh is not None and self.sigs is not None and row_id not in self.rownum:
             n = self.rownum[row_id] = self.sigs.extend(np.asarray(minhash, dtype=np.uint32)[None, :])
             self.near_ids.append(row_id)
             self.lsh.insert(n, _Bands(minhash))

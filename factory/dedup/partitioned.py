@@ -136,18 +136,15 @@ class PartitionedNear:
                 for start in range(0, self.sent, INSERT_BATCH)]
         self._settle([(i, actor, r) for r in refs])
 
-    def _settle(self, calls: list[tuple[int, Any, Any]]) -> list[Any]:
-        """The results of calls on group actors; a lost actor is rebuilt (its result here is None)."""
+    def _settle(self, calls: list[tuple[int, Any, Any]]) -> None:
+        """Wait for inserts on group actors; a lost actor is rebuilt with every row sent, theirs included."""
         import ray
 
-        out = []
         for i, actor, ref in calls:
             try:
-                out.append(ray.get(ref))
+                ray.get(ref)
             except ray.exceptions.RayActorError as e:
                 self._rebuild(i, actor, e)
-                out.append(None)
-        return out
 
     def _fanout(self, method: str, *args: Any) -> list[Any]:
         """One call per group, made again on a rebuilt actor if its first one died with the old."""
