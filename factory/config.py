@@ -20,6 +20,8 @@ class SamplingConfig(Strict):
     max_tokens: int = Field(512, ge=1)
     stop: list[str] = Field(default_factory=list)
     ignore_eos: bool = False
+    min_tokens: int = Field(0, ge=0, description="vLLM: the end-of-sequence token is held back until this many tokens "
+                            "(a small model that ends its turn at once; counted with the thinking)")
 
 
 class TeacherConfig(Strict):
@@ -44,6 +46,31 @@ class TeacherConfig(Strict):
     max_retries: int = Field(4, ge=0, description="retries of transient failures (429, 5xx, timeouts)")
     watchdog_s: float = Field(300.0, gt=0.0, description="fail the run when no tokens come back this long")
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    family: str | None = Field(None, description="model family preset (docs/teachers.md: qwen3, hermes, deepseek_r1, "
+                               "llama3, mistral, gpt_oss …) giving the parsers and thinking budget below; default: "
+                               "guessed from the model name")
+    tool_format: Literal["auto", "native", "text"] = Field(
+        "auto", description="native: tools sent in the request, calls read from `tool_calls`; text: tools in the system "
+        "prompt, calls written inline as Hermes <tool_call> blocks (servers without a tool parser); auto: native when "
+        "the endpoint (openai) or the chat template and tool parser (vllm) support it")
+    tool_parser: str | None = Field(None, description="vllm/embedded: vLLM tool parser name (hermes, llama3_json, "
+                                    "mistral …); default: the family's")
+    reasoning_parser: str | None = Field(None, description="vllm/embedded: vLLM reasoning parser name (qwen3, "
+                                         "deepseek_r1 …); default: the family's")
+    thinking_budget: int | None = Field(None, ge=0, description="tokens added to every request's max_tokens for the "
+                                        "teacher's thinking (pipelines' per-turn budgets are the answer's); "
+                                        "default: the family's (0 for a model that does not think)")
+    enforce_thinking_budget: bool = Field(
+        False, description="send vLLM's thinking_token_budget (= thinking_budget): the engine closes the thinking "
+        "there, so the answer and a guided part always come (vllm serve needs --reasoning-parser and "
+        "--reasoning-config '{}'; in-process engines set both)")
+    tool_choice: Literal["auto", "required", "none"] | None = Field(
+        None, description="native tools: sent with every agent turn that offers tools (required: a call each turn, "
+        "which keeps a small model's calls well-formed; the turn budget then ends the trajectory); none: the server's "
+        "default")
+    chat_template_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="passed to the chat template (vLLM), e.g. {enable_thinking: false} for "
+        "Qwen3's non-thinking mode, {reasoning_effort: high} for gpt-oss")
 
 
 class RunnerConfig(Strict):

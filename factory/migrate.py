@@ -1,4 +1,5 @@
-"""Bring a run directory to the current row schema (`factory migrate RUN`). Version 1 → 2: tool calls
+"""Bring a run directory to the current row schema (`factory migrate RUN`). Version 2 → 3: messages gain
+an empty `reasoning_content` column (nothing else changes). Version 1 → 2: tool calls
 take the OpenAI shape, and a system prompt that carried the teacher's Hermes tools block keeps its
 instructions only (the block is rebuilt from `tools` + `meta.teacher_format`). Row ids stay as
 they were, so `duplicate_of` references and audit labels still point at the same rows.

@@ -11,17 +11,18 @@ import pyarrow as pa
 
 from factory.schema import Trajectory
 
+# 3: assistant messages carry `reasoning_content` (the teacher's thinking, apart from `content`).
 # 2: tool calls in the OpenAI shape {id, type, function: {name, arguments}}, system prompts without
 #    the teacher's tools block. 1: flat {id, name, arguments}; still read (`from_row`), and
 #    `factory migrate` rewrites a version-1 run.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 VERSION_KEY = b"trajectory_factory.schema_version"
 
 TOOL_CALL = pa.struct([("id", pa.string()), ("type", pa.string()),
                        ("function", pa.struct([("name", pa.string()), ("arguments", pa.string())]))])
 MESSAGE = pa.struct([
     ("role", pa.string()), ("content", pa.string()), ("tool_calls", pa.list_(TOOL_CALL)),
-    ("tool_call_id", pa.string()), ("name", pa.string()),
+    ("tool_call_id", pa.string()), ("name", pa.string()), ("reasoning_content", pa.string()),
 ])
 VERDICT = pa.struct([("verifier", pa.string()), ("passed", pa.bool_()), ("score", pa.float64()),
                      ("reason", pa.string())])

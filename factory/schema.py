@@ -53,10 +53,15 @@ class Message(_Strict):
     tool_calls: list[ToolCall] = Field(default_factory=list)
     tool_call_id: str | None = None
     name: str | None = None
+    reasoning_content: str | None = Field(
+        None, description="assistant: the teacher's thinking, kept apart from `content` (the key the Qwen3 and "
+        "DeepSeek chat templates and TRL read); never judged as the model's visible output")
 
     def to_chat(self) -> dict[str, Any]:
         """The dict a chat template expects (no empty optional keys)."""
         d: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.reasoning_content:
+            d["reasoning_content"] = self.reasoning_content
         if self.tool_calls:
             d["tool_calls"] = [c.model_dump() for c in self.tool_calls]
         if self.tool_call_id is not None:
@@ -139,7 +144,9 @@ class Trajectory(_Strict):
             h.update(json.dumps([k, self.meta.get(k)], sort_keys=True, ensure_ascii=False).encode())
         h.update(json.dumps(self.branch.model_dump(), sort_keys=True).encode())
         for m in self.messages:
-            h.update(json.dumps(m.model_dump(), sort_keys=True, ensure_ascii=False).encode())
+            # A message without reasoning hashes as it did before the field existed: ids stay stable.
+            d = m.model_dump(exclude={"reasoning_content"} if m.reasoning_content is None else None)
+            h.update(json.dumps(d, sort_keys=True, ensure_ascii=False).encode())
         return self.model_copy(update={"id": h.hexdigest()[:32]})
 
     @property

@@ -11,7 +11,7 @@ import pyarrow as pa
 import typer
 
 from factory.errors import UserError
-from factory.export import forms, templates
+from factory.export import forms, templates, thinking
 from factory.export.card import card
 from factory.inspect import audit
 from factory.inspect.reader import open_run
@@ -31,10 +31,14 @@ def export(
     approved_only: bool = typer.Option(False, help="only rows an auditor accepted"),
     exclude_rejected_by_audit: bool = typer.Option(True, help="drop rows an auditor rejected"),
     rows_per_shard: int = typer.Option(50_000, min=1, help="target rows per output shard"),
+    thinking_mode: str = typer.Option("keep", "--thinking", help="the teacher's thinking (reasoning_content): keep | "
+                                      "drop | both (a thinking and a non-thinking row per trajectory, meta.thinking)"),
 ) -> None:
     """Write the approved training set as Parquet shards + README.md + manifest.json."""
     if fmt not in forms.FORMATS:
         raise UserError(f"--format {fmt}: expected one of {', '.join(forms.FORMATS)}")
+    if thinking_mode not in thinking.MODES:
+        raise UserError(f"--thinking {thinking_mode}: expected one of {', '.join(thinking.MODES)}")
     if fmt == "text" and not chat_template:
         raise UserError("--format text needs --chat-template (e.g. 'embedded', or a tokenizer folder)")
     r = open_run(run)
@@ -58,6 +62,9 @@ def export(
     manifest: dict = {"source_run": str(r.path.resolve()), "run_id": r.manifest.run_id, "format": fmt,
                       "schema_version": SCHEMA_VERSION, "rows": table.num_rows,
                       "dropped_by_audit": len(ids) - table.num_rows, "approved_only": approved_only}
+    table, counts = thinking.apply(table, thinking_mode)
+    manifest["rows"] = table.num_rows
+    manifest["thinking"] = thinking.describe(thinking_mode, counts)
     out = table
     if fmt == "hf":
         out = forms.to_hf(table)
@@ -88,9 +95,10 @@ def _rendered(table: pa.Table, template: templates.ChatTemplate) -> tuple[pa.Tab
     """One training string per row, with its token count; a row the template cannot render stops the
     export with the row's id (a training set with holes is worse than none)."""
     texts, counts, by_pipeline = [], [], Counter()
-    for row in table.select(["id", "pipeline", "messages", "tools"]).to_pylist():
+    for row in table.select(["id", "pipeline", "messages", "tools", "meta"]).to_pylist():
         try:
-            text = template.render(forms.chat_messages(row["messages"]), forms.tool_list(row["tools"]))
+            text = template.render(forms.chat_messages(row["messages"]), forms.tool_list(row["tools"]),
+                                   thinking=thinking.thinking_of(row["meta"]))
         except Exception as e:  # noqa: BLE001 - jinja raises anything a template author wrote
             raise UserError(f"row {row['id']}: the chat template {template.name} cannot render it "
                             f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None

@@ -84,6 +84,13 @@ def run(
         except UserError as e:
             raise UserError(f"{config}: pipeline: {e}") from None
     console = Console()
+    from factory.teacher.gpu_default import gpu_answers, with_gpu_default
+
+    chosen = with_gpu_default(cfg, gpu_answers())
+    if chosen is not cfg:
+        console.print(f"[dim]a GPU answers and no teacher is named: {chosen.teacher.model} through vLLM "
+                      "(--teacher embedded keeps the embedded CPU model)[/dim]")
+        cfg = chosen
     from factory.runner import driver  # the engine (datasketch, Ray): imported by the command that runs it
 
     outcome = driver.run(cfg, RichProgress(console), add=add)

@@ -63,6 +63,7 @@ Exported from `{manifest['source_run']}` by trajectory-factory: accepted rows
 - format: `{fmt}` — {_FORM[fmt]}
 - row schema version: {SCHEMA_VERSION}
 - chat template: {manifest.get('chat_template') or '(none: rendered by the training job)'}
+- teacher's thinking: {manifest.get('thinking') or 'kept'}
 
 ```python
 {_LOAD[fmt]}

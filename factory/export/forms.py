@@ -20,7 +20,8 @@ def _hf_schema(json_type: pa.DataType) -> pa.Schema:
     call = pa.struct([("id", pa.string()), ("type", pa.string()),
                       ("function", pa.struct([("name", pa.string()), ("arguments", json_type)]))])
     message = pa.struct([("role", pa.string()), ("content", pa.string()), ("tool_calls", pa.list_(call)),
-                         ("tool_call_id", pa.string()), ("name", pa.string())])
+                         ("tool_call_id", pa.string()), ("name", pa.string()),
+                         ("reasoning_content", pa.string())])
     fields = [pa.field("messages", pa.list_(message)) if f.name == "messages" else
               pa.field("tools", pa.list_(json_type)) if f.name == "tools" else f for f in SCHEMA]
     return pa.schema(fields, metadata=SCHEMA.metadata)

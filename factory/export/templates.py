@@ -28,11 +28,13 @@ class ChatTemplate:
     tokenizer: Any  # a transformers tokenizer: renders the template and counts tokens
     native_tools: bool = False
 
-    def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
-        """`messages` in chat form (call arguments as objects, see `forms.chat_messages`)."""
+    def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], thinking: bool | None = None) -> str:
+        """`messages` in chat form (call arguments as objects, see `forms.chat_messages`); `thinking`:
+        the template's `enable_thinking` switch (None: its default)."""
+        kw = {} if thinking is None else {"enable_thinking": thinking}
         if not self.native_tools and (tools or _has_calls(messages)):
-            return self._apply(hermes.to_teacher_messages(_models(messages), tools), None)
-        return self._apply(messages, tools or None)
+            return self._apply(hermes.to_teacher_messages(_models(messages), tools), None, **kw)
+        return self._apply(messages, tools or None, **kw)
 
     def tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -41,8 +43,9 @@ class ChatTemplate:
     def tool_mode(self) -> str:
         return "native" if self.native_tools else f"inline ({hermes.TEACHER_FORMAT})"
 
-    def _apply(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> str:
-        return self.tokenizer.apply_chat_template(messages, tools=tools, chat_template=self.template, tokenize=False)
+    def _apply(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, **kw: Any) -> str:
+        return self.tokenizer.apply_chat_template(messages, tools=tools, chat_template=self.template, tokenize=False,
+                                                  **kw)
 
 
 def _has_calls(messages: list[dict[str, Any]]) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import model_validator
 
 from factory.config import SamplingConfig, Strict
-from factory.schema import TeacherInfo, Usage
+from factory.schema import TeacherInfo, ToolCall, Usage
 
 
 class Structured(Strict):
@@ -35,13 +35,26 @@ class ChatRequest(Strict):
     seed: int | None = None
     structured: Structured | None = None
     affinity: str = ""  # requests with the same key go to the same replica (prefix cache reuse)
+    tools: list[dict[str, Any]] | None = None
+    """OpenAI function schemas offered natively (`messages` then use `tool_calls` / role `tool`); only
+    sent to a teacher whose `tool_mode` is "native" — in text mode the tools are in the system prompt"""
+    tool_choice: str | dict[str, Any] | None = None
+    """"auto" | "none" | "required" | {"type": "function", "function": {"name": …}}; None: the server's default"""
 
 
 @dataclass
 class Completion:
     text: str
+    """the visible reply: thinking split out, native calls not rendered into it"""
     finish_reason: str | None
     completion_tokens: int
+    reasoning: str | None = None
+    """the teacher's thinking (a reasoning parser's field, or a `<think>` block split out of the text)"""
+    tool_calls: list[ToolCall] | None = None
+    """calls the server or engine parsed (native tool calling); None when it did not parse any, so the
+    text may still hold calls in the prompt-level format"""
+    thinking_unterminated: bool = False
+    """the reply stopped inside its thinking: nothing after it is an answer"""
 
 
 @dataclass
@@ -66,6 +79,18 @@ class Teacher(abc.ABC):
     @property
     @abc.abstractmethod
     def info(self) -> TeacherInfo: ...
+
+    @property
+    def tool_mode(self) -> str:
+        """"native": tools go in `ChatRequest.tools` and calls come back in `Completion.tool_calls`;
+        "text": tools are offered in the system prompt and calls written inline (Hermes format)."""
+        return "text"
+
+    @property
+    def thinking_budget(self) -> int:
+        """Tokens the backend adds to every request's `max_tokens` for the teacher's thinking, so
+        that a pipeline's per-turn budget stays the answer's."""
+        return 0
 
     async def start(self) -> None:
         """Called once in the process that will use the teacher (health check, connections)."""

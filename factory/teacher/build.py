@@ -37,6 +37,14 @@ class LocalVLLMTeacher(Teacher):
         return TeacherInfo(backend=self.backend, model=self.engine.model,
                            sampling=self.cfg.sampling.model_dump_json())
 
+    @property
+    def tool_mode(self) -> str:
+        return "native" if self.engine.dialect.native else "text"
+
+    @property
+    def thinking_budget(self) -> int:
+        return self.engine.dialect.thinking_budget
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.engine.chat(request), self.loop))
 
@@ -111,8 +119,9 @@ def build_teacher(cfg: TeacherConfig, *, use_ray: bool,
     # The driver may sit on a CPU-only head node: ask the cluster, not this machine.
     gpus = float(cfg.tensor_parallel_size) if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
     actors = start_actors(cfg, model, gpus)
-    return TeacherHandle(VLLMActorTeacher(cfg, model, actors, cfg.backend), [lambda: stop_actors(actors, log_sink)],
-                         model)
+    native, thinking = ray.get(actors[0].dialect.remote())
+    client = VLLMActorTeacher(cfg, model, actors, cfg.backend, native=native, thinking_budget=thinking)
+    return TeacherHandle(client, [lambda: stop_actors(actors, log_sink)], model)
 
 
 async def _check(t: Teacher) -> None:

@@ -4,6 +4,7 @@ and classified retries (tenacity), per-request deadlines, a health check and a w
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from typing import Any
@@ -14,8 +15,16 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from factory.config import TeacherConfig
 from factory.errors import TeacherError, TeacherUnavailable, UserError
 from factory.schema import TeacherInfo
-from factory.teacher.base import ChatRequest, ChatResult, Completion, Teacher
+from factory.teacher.base import ChatRequest, ChatResult, Teacher
+from factory.teacher.families import dialect
+from factory.teacher.reply import from_openai_choice
 from factory.teacher.watchdog import Watchdog
+
+log = logging.getLogger(__name__)
+
+# A function offered once to find out whether the endpoint takes `tools` (it needs a tool parser).
+_PROBE = {"type": "function", "function": {"name": "probe", "description": "Answer ok.",
+                                           "parameters": {"type": "object", "properties": {}}}}
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -37,6 +46,9 @@ class OpenAITeacher(Teacher):
         self.model = cfg.model or ""
         self._client: httpx.AsyncClient | None = None
         self._watchdog: Watchdog | None = None
+        self._dialect = dialect(cfg)
+        # Resolved once (auto: by the probe in `start`); pickled with the teacher, so workers do not ask again.
+        self._mode: str | None = None if cfg.tool_format == "auto" else cfg.tool_format
 
     def __getstate__(self) -> dict[str, Any]:
         # Connections and the watchdog belong to the process that uses them.
@@ -45,6 +57,14 @@ class OpenAITeacher(Teacher):
     @property
     def info(self) -> TeacherInfo:
         return TeacherInfo(backend="openai", model=self.model, sampling=self.cfg.sampling.model_dump_json())
+
+    @property
+    def tool_mode(self) -> str:
+        return self._mode or "text"
+
+    @property
+    def thinking_budget(self) -> int:
+        return self._dialect.thinking_budget
 
     async def start(self) -> None:
         if self._client is not None:
@@ -56,6 +76,24 @@ class OpenAITeacher(Teacher):
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
         self._watchdog = Watchdog(self.cfg.watchdog_s, f"teacher at {self.base_url}")
         await self.health()
+        if self._mode is None:
+            await self._probe_tools()
+
+    async def _probe_tools(self) -> None:
+        """tool_format auto: native when the endpoint accepts `tools` with tool_choice auto (a vLLM server
+        started without --enable-auto-tool-choice / --tool-call-parser answers HTTP 400)."""
+        body = {"model": self.model, "messages": [{"role": "user", "content": "Say ok."}], "tools": [_PROBE],
+                "tool_choice": "auto", "max_tokens": 1}
+        try:
+            await self._post(body)
+            self._mode, why = "native", "it accepts tools"
+        except TeacherUnavailable as e:
+            raise UserError(f"teacher endpoint {self.base_url} failed the tool-calling probe ({e}); "
+                            "set teacher.tool_format to native or text to skip it") from None
+        except TeacherError as e:  # refused (HTTP 4xx): no tool parser behind it
+            self._mode, why = "text", f"it refused tools: {str(e)[:200]}"
+        log.info("teacher %s (%s): native tool calls %s (%s); set teacher.tool_format to choose",
+                 self.base_url, self.model, "on" if self._mode == "native" else "off, Hermes text format", why)
 
     async def health(self) -> None:
         """Before dispatching anything: the endpoint answers and serves the model we asked for."""
@@ -81,7 +119,20 @@ class OpenAITeacher(Teacher):
     def _body(self, req: ChatRequest) -> dict[str, Any]:
         sp = req.sampling
         body: dict[str, Any] = {"model": self.model, "messages": req.messages, "n": req.n,
-                                "temperature": sp.temperature, "top_p": sp.top_p, "max_tokens": sp.max_tokens}
+                                "temperature": sp.temperature, "top_p": sp.top_p,
+                                "max_tokens": sp.max_tokens + self.thinking_budget}
+        if req.tools and self.tool_mode == "native":
+            body["tools"] = req.tools
+            choice = req.tool_choice if req.tool_choice is not None else self.cfg.tool_choice
+            if choice is not None:
+                body["tool_choice"] = choice
+        # vLLM's extensions, sent only when asked for: a hosted API may refuse unknown keys.
+        if sp.min_tokens:
+            body["min_tokens"] = sp.min_tokens
+        if self.cfg.enforce_thinking_budget and self.thinking_budget:
+            body["thinking_token_budget"] = self.thinking_budget
+        if self.cfg.chat_template_kwargs:
+            body["chat_template_kwargs"] = self.cfg.chat_template_kwargs
         if sp.stop:
             body["stop"] = sp.stop
         if req.seed is not None:
@@ -141,10 +192,7 @@ class OpenAITeacher(Teacher):
             raise TeacherError(str(e)) from None  # exhausted timeouts: this task fails, the run goes on
         choices = sorted(data.get("choices", []), key=lambda c: c.get("index", 0))
         usage = data.get("usage") or {}
-        comps = []
-        for c in choices:
-            msg = c.get("message") or {}
-            comps.append(Completion(msg.get("content") or "", c.get("finish_reason"), 0))
+        comps = [from_openai_choice(c, 0) for c in choices]
         total = int(usage.get("completion_tokens", 0))
         for c in comps:  # the API reports one total; spread it so per-sample counts sum right
             c.completion_tokens = total // max(1, len(comps))

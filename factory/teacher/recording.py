@@ -19,6 +19,14 @@ class RecordingTeacher(Teacher):
     def info(self) -> TeacherInfo:
         return self.inner.info
 
+    @property
+    def tool_mode(self) -> str:
+        return self.inner.tool_mode
+
+    @property
+    def thinking_budget(self) -> int:
+        return self.inner.thinking_budget
+
     async def chat(self, request: ChatRequest) -> ChatResult:
         key = request.sampling.model_dump_json()
         self.calls[key] = self.calls.get(key, 0) + request.n

@@ -34,6 +34,10 @@ class VLLMTeacherActor:
     async def ready(self) -> bool:
         return True
 
+    def dialect(self) -> tuple[bool, int]:
+        """(native tool calls, thinking budget): what the workers' agent loops need to know."""
+        return self.engine.dialect.native, self.engine.dialect.thinking_budget
+
     def drain_logs(self) -> list[dict[str, Any]]:
         return self.logs.drain()
 
@@ -67,8 +71,11 @@ def stop_actors(actors: list[Any], log_sink: Callable[[list[dict[str, Any]]], No
 
 
 class VLLMActorTeacher(Teacher):
-    def __init__(self, cfg: TeacherConfig, model: str, actors: list[Any], backend: str):
+    def __init__(self, cfg: TeacherConfig, model: str, actors: list[Any], backend: str, native: bool = False,
+                 thinking_budget: int = 0):
         self.cfg = cfg
+        self._native = native
+        self._thinking = thinking_budget
         self.model = model
         self.actors = actors
         self.backend = backend
@@ -82,6 +89,14 @@ class VLLMActorTeacher(Teacher):
     @property
     def info(self) -> TeacherInfo:
         return TeacherInfo(backend=self.backend, model=self.model, sampling=self.cfg.sampling.model_dump_json())
+
+    @property
+    def tool_mode(self) -> str:
+        return "native" if self._native else "text"
+
+    @property
+    def thinking_budget(self) -> int:
+        return self._thinking
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         if self._watchdog is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from factory.config import TeacherConfig
 from factory.errors import TeacherError, TeacherUnavailable, UserError
-from factory.teacher.base import ChatRequest, ChatResult, Completion
+from factory.teacher.base import ChatRequest, ChatResult
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,16 @@ def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
         # a small model filled its token budget with newlines and failed the turn (guided_length).
         structured_outputs_config={"backend": "guidance", "disable_any_whitespace": True},
     )
+    from factory.teacher.families import dialect
+
+    parser = dialect(cfg).reasoning_parser
+    if parser:
+        # Guided decoding then starts after the thinking ends, as under `vllm serve --reasoning-parser`.
+        kw["reasoning_parser"] = parser
+        if cfg.enforce_thinking_budget:
+            from vllm.config import ReasoningConfig
+
+            kw["reasoning_config"] = ReasoningConfig(reasoning_parser=parser)
     cuda = has_cuda()
     # On CPU vLLM reads gpu_memory_utilization as the share of the NUMA node's memory to claim.
     kw["gpu_memory_utilization"] = cfg.gpu_memory_utilization if cuda else cfg.cpu_memory_utilization
@@ -97,27 +107,40 @@ class VLLMEngine:
                  kw["max_model_len"], kw["max_num_seqs"])
         self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(**kw))
         self.tokenizer = self.engine.get_tokenizer()
+        from factory.teacher.local_dialect import LocalDialect
 
-    def render(self, messages: list[dict[str, Any]]) -> str:
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        self.dialect = LocalDialect(cfg, self.tokenizer)
+
+    def render(self, req: ChatRequest) -> str:
+        return self.dialect.render(req)
 
     def sampling_params(self, req: ChatRequest):
         from vllm import SamplingParams
         from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
 
         so = None
+        forced = self.dialect.forced_schema(req)
         if req.structured is not None:
             s = req.structured
             so = StructuredOutputsParams(json=s.json_schema, regex=s.regex, grammar=s.grammar, choice=s.choice)
+        elif forced is not None:
+            so = StructuredOutputsParams(json=forced)
         sp = req.sampling
+        # A parser reads special tokens (<think>, <tool_call> are special in several families): keep them.
+        keep_special = bool(self.dialect.tool_parser or self.dialect.reasoning_parser)
         # FINAL_ONLY: with n>1 a cumulative stream can drop a completion unless merged by index.
-        return SamplingParams(n=req.n, temperature=sp.temperature, top_p=sp.top_p, max_tokens=sp.max_tokens,
+        return SamplingParams(n=req.n, temperature=sp.temperature, top_p=sp.top_p,
+                              max_tokens=sp.max_tokens + self.dialect.thinking_budget,
                               stop=sp.stop or None, ignore_eos=sp.ignore_eos, seed=req.seed,
+                              skip_special_tokens=not keep_special, min_tokens=sp.min_tokens,
+                              thinking_token_budget=(self.dialect.thinking_budget
+                                                     if self.cfg.enforce_thinking_budget and self.dialect.reasoning_parser
+                                                     else None),
                               structured_outputs=so, output_kind=RequestOutputKind.FINAL_ONLY)
 
     async def chat(self, req: ChatRequest) -> ChatResult:
         t0 = time.monotonic()
-        prompt = self.render(req.messages)
+        prompt = self.render(req)
         final = None
         from vllm.v1.engine.exceptions import EngineDeadError, EngineGenerateError
 
@@ -133,7 +156,8 @@ class VLLMEngine:
         assert final is not None and final.finished, "vLLM returned no final output"
         outs = sorted(final.outputs, key=lambda o: o.index)
         return ChatResult(
-            completions=[Completion(o.text, o.finish_reason, len(o.token_ids)) for o in outs],
+            completions=[self.dialect.parse(req, o.text, o.finish_reason, len(o.token_ids),
+                                            list(final.prompt_token_ids or [])) for o in outs],
             prompt_tokens=len(final.prompt_token_ids or []),
             seconds=time.monotonic() - t0,
             extra={"cached_tokens": int(final.num_cached_tokens or 0)},

@@ -59,9 +59,16 @@ class AgenticCoT(Pipeline):
             messages=[{"role": "system", "content": prompts.REASON_SYSTEM}, {"role": "user", "content": q}],
             sampling=self._sampling(o.reasoning_max_tokens), seed=derive_seed(task.seed, "reason"),
             affinity=task.id))
-        raw = first.completions[0].text
+        c = first.completions[0]
+        # A reasoning model's thinking is the raw reasoning (its content is the final answer alone).
+        raw = f"{c.reasoning}\n\n{c.text}".strip() if c.reasoning else c.text
         meta["raw_reasoning"] = raw
-        meta["raw_answer"] = last_boxed(raw)  # kept by derived rows, which drop the long reasoning
+        meta["raw_answer"] = last_boxed(c.text) or last_boxed(raw)  # kept by derived rows, which drop the reasoning
+        if c.thinking_unterminated or not raw.strip():
+            meta["failure_reason"] = ("malformed:truncated_in_thinking" if c.thinking_unterminated
+                                      else "malformed:empty_reasoning")
+            return [Trajectory(pipeline=self.name, task_id=task.id, outcome="failure", usage=first.usage(), meta=meta,
+                               messages=[system, Message(role="user", content=q), Message(role="assistant", content="")])]
         second = await teacher.chat(ChatRequest(
             messages=[{"role": "system", "content": prompts.EXTRACT_SYSTEM},
                       {"role": "user", "content": prompts.extract_user(q, raw)}],
@@ -75,7 +82,8 @@ class AgenticCoT(Pipeline):
             if not isinstance(fields, dict) or any(not isinstance(fields.get(p), str) for p in prompts.PHASES):
                 raise ValueError("fields")
         except ValueError:
-            why = "length" if second.completions[0].finish_reason == "length" else "invalid"
+            why = ("truncated_in_thinking" if second.completions[0].thinking_unterminated else
+                   "length" if second.completions[0].finish_reason == "length" else "invalid")
             meta["failure_reason"] = f"malformed:extraction_{why}"
             meta["extraction_raw"] = second.completions[0].text[:4000]
             return [Trajectory(pipeline=self.name, task_id=task.id, outcome="failure", usage=usage, meta=meta,

@@ -131,8 +131,11 @@ class ConciseVerifier:
 
     def verify(self, traj: Trajectory) -> Verdict:
         raw = traj.meta.get("raw_reasoning")
-        if not raw:
+        if mode(traj.messages) == "non_thinking":
             return Verdict(verifier=self.name, passed=True, score=1.0, reason="no_raw_reasoning")
+        if not raw or not raw.strip():
+            # Nothing to be shorter than: passing would accept phases written from nothing.
+            return Verdict(verifier=self.name, passed=False, reason="unverifiable")
         ratio = len(traj.last_assistant()) / max(1, len(raw))
         ok = ratio < 1.0
         return Verdict(verifier=self.name, passed=ok, score=round(ratio, 3),
@@ -162,8 +165,10 @@ class FaithfulVerifier:
 
     def verify(self, traj: Trajectory) -> Verdict:
         raw = traj.meta.get("raw_reasoning")
-        if mode(traj.messages) == "non_thinking" or not raw:
+        if mode(traj.messages) == "non_thinking":
             return Verdict(verifier=self.name, passed=True, score=1.0, reason="no_raw_reasoning")
+        if not raw or not raw.strip():
+            return Verdict(verifier=self.name, passed=False, reason="unverifiable")  # invented phases pass otherwise
         question = next((m.content for m in traj.messages if m.role == "user"), "")
         source = f"{question}\n{raw}"
         phases = phase_texts(traj.last_assistant())

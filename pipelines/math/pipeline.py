@@ -9,7 +9,6 @@ import json
 import threading
 from typing import Any, ClassVar
 
-from factory.agent import hermes
 from factory.agent.loop import LoopLimits, run_agent
 from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
@@ -101,7 +100,7 @@ class MathPipeline(Pipeline):
         meta: dict[str, Any] = {k: p.get(k) for k in META_KEYS}
         meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts, "stop_reason": res.stop_reason,
                      "tool_calls": res.tool_calls, "tool_errors": res.tool_errors, "guided": o.guided,
-                     "teacher_format": hermes.TEACHER_FORMAT,
+                     "teacher_format": res.teacher_format,
                      "teacher_aside": "demonstration" if o.demonstration else None})
         if not res.finished:
             meta["failure_reason"] = res.stop_reason

@@ -9,7 +9,6 @@ import logging
 import threading
 from typing import Any, ClassVar
 
-from factory.agent import hermes
 from factory.agent.loop import LoopLimits, run_agent
 from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory, Usage
@@ -134,7 +133,7 @@ class ResearchPipeline(Pipeline):
         meta: dict[str, Any] = {
             "mode": mode, "attempt": attempt, "corpus": p["corpus"], "question": p["question"],
             "stop_reason": stop, "tool_calls": res.tool_calls, "tool_errors": res.tool_errors,
-            "queries": tools.queries, "guided": o.guided, "teacher_format": hermes.TEACHER_FORMAT,
+            "queries": tools.queries, "guided": o.guided, "teacher_format": res.teacher_format,
             "teacher_aside": "demonstration" if aside and not lesson else ("lesson" if lesson else None)}
         if mode == "closed":
             meta.update(chain=p["chain"], fact=p["fact"], hops=p["hops"], perturbation=describe(plan))

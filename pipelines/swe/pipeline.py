@@ -12,7 +12,6 @@ import json
 import threading
 from typing import Any, ClassVar
 
-from factory.agent import hermes
 from factory.pipeline import Pipeline
 from factory.schema import Branch, Message, Task, Trajectory
 from factory.seeding import derive_seed, rng_for
@@ -168,7 +167,7 @@ class SwePipeline(Pipeline):
             "grade_reason": report.reason, "stop_reason": res.stop_reason, "tool_calls": res.tool_calls,
             "malformed_turns": res.malformed_turns,
             "tool_errors": res.tool_errors, "start_hash": run.start_hash, "guided": bool(self.options.guided),
-            "teacher_format": hermes.TEACHER_FORMAT, **extra}
+            "teacher_format": res.teacher_format, **extra}
         if not res.finished and branch.kind != "step":
             meta["failure_reason"] = res.stop_reason
         if res.stop_reason.startswith(("malformed", "teacher_error")) and branch.kind == "step":

@@ -9,7 +9,6 @@ import logging
 import threading
 from typing import Any, ClassVar
 
-from factory.agent import hermes
 from factory.agent.loop import LoopLimits, run_agent
 from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
@@ -118,7 +117,7 @@ class ToolUsePipeline(Pipeline):
             "simulated": any(c["how"] == "simulated" for c in tools.calls),
             "tool_sources": {s.name: {"source": s.source, "origin": s.origin, "deterministic": s.deterministic,
                                       "runs": p["lookalikes"].get(s.name, s.name)} for s in offered},
-            "max_turns": o.max_turns, "guided": o.guided, "teacher_format": hermes.TEACHER_FORMAT,
+            "max_turns": o.max_turns, "guided": o.guided, "teacher_format": res.teacher_format,
             "teacher_aside": "demonstration" if o.demonstration else None}
         for s in offered:  # a look-alike re-runs as the tool it really is
             real = known.get(meta["tool_sources"][s.name]["runs"])

@@ -15,7 +15,7 @@ from factory.cli.app import app
 from factory.config import RunConfig
 from factory.errors import UserError
 from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_manifest
-from factory.records import SCHEMA, from_table, schema_version
+from factory.records import SCHEMA, SCHEMA_VERSION, from_table, schema_version
 from factory.runner.rundir import config_sha, open_run_dir
 from factory.schema import Message, ToolCall, Trajectory, Usage
 from factory.shards.writer import write_shard
@@ -66,10 +66,10 @@ def test_resume_of_an_old_run_says_to_migrate_then_migration_rewrites_it(tmp_pat
     r = CliRunner().invoke(app, ["migrate", str(cfg.run_dir)])
     assert r.exit_code == 0 and "3 rows in 1 shard(s)" in r.output and "3 system prompts" in r.output
     m = load_manifest(cfg.run_dir)
-    assert m.schema_version == "2" and [p.name for p in (cfg.run_dir / "accepted").iterdir()] == [
-        "part-00000-v2.parquet"]
+    assert m.schema_version == SCHEMA_VERSION and [p.name for p in (cfg.run_dir / "accepted").iterdir()] == [
+        f"part-00000-v{SCHEMA_VERSION}.parquet"]
     table = pq.read_table(cfg.run_dir / m.commits[0].accepted.path)
-    assert schema_version(table.schema) == "2" and table.num_rows == m.commits[0].accepted.rows == 3
+    assert schema_version(table.schema) == SCHEMA_VERSION and table.num_rows == m.commits[0].accepted.rows == 3
     rows = from_table(table)
     assert [t.id for t in rows] == ids  # ids kept: duplicate_of and audit labels still point at them
     for t in rows:
@@ -94,4 +94,4 @@ def test_old_shards_are_read_as_they_are(tmp_path):
 def test_a_new_run_records_the_current_version(tmp_path):
     cfg = RunConfig.model_validate({"pipeline": "math", "output_dir": str(tmp_path), "name": "new"})
     _, m = open_run_dir(cfg)
-    assert load_manifest(cfg.run_dir).schema_version == m.schema_version == "2"
+    assert load_manifest(cfg.run_dir).schema_version == m.schema_version == SCHEMA_VERSION

@@ -41,3 +41,25 @@ class SlowTeacher(ScriptedTeacher):
     async def chat(self, request: ChatRequest) -> ChatResult:
         await asyncio.sleep(self.delay_s)
         return await super().chat(request)
+
+
+class CompletionTeacher(ScriptedTeacher):
+    """Scripted at the level of a parsed reply: `reply` returns a Completion (native calls, reasoning,
+    a finish reason), as a backend hands it to the agent loop. `tool_mode` as a native server's."""
+
+    def __init__(self, reply: Callable[[ChatRequest], Completion], tool_mode: str = "native", thinking_budget: int = 0):
+        super().__init__(lambda req: "")
+        self.completion_reply = reply
+        self._mode, self._thinking = tool_mode, thinking_budget
+
+    @property
+    def tool_mode(self) -> str:
+        return self._mode
+
+    @property
+    def thinking_budget(self) -> int:
+        return self._thinking
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        self.calls.append(request)
+        return ChatResult([self.completion_reply(request)], prompt_tokens=1, seconds=0.0)

@@ -53,7 +53,8 @@ def ok(*texts):
 
 
 def teacher(url, **kw):
-    return OpenAITeacher(TeacherConfig(backend="openai", base_url=url, max_retries=3, **kw))
+    # text: these plans script the chat POSTs; the tool-calling probe has tests of its own
+    return OpenAITeacher(TeacherConfig(backend="openai", base_url=url, max_retries=3, **{"tool_format": "text", **kw}))
 
 
 def chat(t, **kw):

@@ -109,3 +109,12 @@ def test_unfaithful_rewrites_fail(phases, final, reason):
 
 def test_faithful_rewrite_passes():
     assert FaithfulVerifier().verify(faithful(HONEST)).passed
+
+
+@pytest.mark.parametrize("raw", [None, "", "   "])
+def test_phases_with_no_transcript_behind_them_are_unverifiable(raw):
+    # Invented phases pass any check against an empty transcript: they must not pass at all.
+    t = traj(GOOD, **({} if raw is None else {"raw_reasoning": raw}))
+    for v in (ConciseVerifier(), FaithfulVerifier()):
+        got = v.verify(t)
+        assert not got.passed and got.reason == "unverifiable"
