@@ -68,6 +68,8 @@ class TeacherConfig(Strict):
         None, description="native tools: sent with every agent turn that offers tools (required: a call each turn, "
         "which keeps a small model's calls well-formed; the turn budget then ends the trajectory); none: the server's "
         "default")
+    chat_template: str | None = Field(None, description="vllm/embedded: a .jinja chat template to use instead of the "
+                                      "model's own (as `vllm serve --chat-template`)")
     chat_template_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="passed to the chat template (vLLM), e.g. {enable_thinking: false} for "
         "Qwen3's non-thinking mode, {reasoning_effort: high} for gpt-oss")

@@ -87,7 +87,7 @@ def preflight(cfg: TeacherConfig) -> None:
     if cfg.backend == "openai":
         from factory.teacher.openai_http import OpenAITeacher
 
-        asyncio.run(_check(OpenAITeacher(cfg)))
+        asyncio.run(_check(OpenAITeacher(cfg, probe_tools=False)))  # the teacher that runs asks, once
     elif cfg.backend == "embedded":
         from factory.teacher.embedded import find_gguf
 
@@ -97,6 +97,10 @@ def preflight(cfg: TeacherConfig) -> None:
 
         assert cfg.model
         check_model_path(cfg.model)
+    if cfg.backend != "openai" and cfg.chat_template:
+        from factory.teacher.vllm_engine import read_template
+
+        read_template(cfg.chat_template)
 
 
 def build_teacher(cfg: TeacherConfig, *, use_ray: bool,

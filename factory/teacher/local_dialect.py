@@ -22,20 +22,21 @@ log = logging.getLogger(__name__)
 _PROBE = "probe_tool_zq"
 
 
-def template_renders_tools(tokenizer: Any) -> bool:
+def template_renders_tools(tokenizer: Any, template: str | None = None) -> bool:
     """Whether the chat template shows the tools offered (SmolLM2's, for one, silently drops them)."""
     tools = [{"type": "function", "function": {"name": _PROBE, "description": "probe",
                                                "parameters": {"type": "object", "properties": {}}}}]
     try:
         text = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], tools=tools, tokenize=False,
-                                             add_generation_prompt=True)
+                                             add_generation_prompt=True, chat_template=template)
     except Exception:  # noqa: BLE001 - a template that raises on `tools` does not render them
         return False
     return _PROBE in str(text)
 
 
 class LocalDialect:
-    def __init__(self, cfg: TeacherConfig, tokenizer: Any):
+    def __init__(self, cfg: TeacherConfig, tokenizer: Any, template: str | None = None):
+        """`template`: a chat template replacing the model's own (teacher.chat_template)."""
         from vllm.reasoning import ReasoningParserManager
         from vllm.tool_parsers import ToolParserManager
 
@@ -46,6 +47,7 @@ class LocalDialect:
                             "model there and use teacher.backend openai (docs/teachers.md)")
         self.cfg = cfg
         self.tokenizer = tokenizer
+        self.template = template
         self.family = d.family
         self.thinking_budget = d.thinking_budget
         self.tool_parser = d.tool_parser
@@ -65,7 +67,7 @@ class LocalDialect:
                 except (RuntimeError, ValueError) as e:
                     raise UserError(f"teacher.{what}: {e} — the model's tokenizer is not of that family; set "
                                     f"teacher.{what} (or teacher.family) to the model's own") from None
-        renders = template_renders_tools(tokenizer)
+        renders = template_renders_tools(tokenizer, template)
         if cfg.tool_format == "native" and not (self._tool_cls and renders):
             raise UserError("teacher.tool_format native: an in-process engine needs a tool parser (teacher.tool_parser "
                             "or family) and a chat template that renders tools; this model has "
@@ -77,8 +79,9 @@ class LocalDialect:
 
     def render(self, req: ChatRequest) -> str:
         tools = req.tools if self.native else None
-        return self.tokenizer.apply_chat_template(req.messages, tools=tools, tokenize=False, add_generation_prompt=True,
-                                                  **self.cfg.chat_template_kwargs)
+        return self.tokenizer.apply_chat_template(_for_template(req.messages), tools=tools, tokenize=False,
+                                                  add_generation_prompt=True,
+                                                  chat_template=self.template, **self.cfg.chat_template_kwargs)
 
     def tool_choice(self, req: ChatRequest) -> Any:
         if not self.native or not req.tools:
@@ -131,6 +134,25 @@ class LocalDialect:
                              for c in info.tool_calls]
                     content = info.content or ""
         return completion(content, reasoning, finish_reason, tokens, calls)
+
+
+def _for_template(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Call arguments as objects, as vLLM's server hands them to templates (Qwen3.6's iterates them)."""
+    out = []
+    for m in messages:
+        if m.get("tool_calls"):
+            calls = []
+            for c in m["tool_calls"]:
+                fn = dict(c.get("function") or {})
+                if isinstance(fn.get("arguments"), str):
+                    try:
+                        fn["arguments"] = json.loads(fn["arguments"])
+                    except json.JSONDecodeError:
+                        pass  # left as written: the template shows what the model wrote
+                calls.append({**c, "function": fn})
+            m = {**m, "tool_calls": calls}
+        out.append(m)
+    return out
 
 
 def _forced_calls(text: str, choice: Any) -> list[ToolCall] | None:

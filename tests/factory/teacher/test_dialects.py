@@ -139,8 +139,7 @@ def marked(tmp_path_factory):
 def local(tokenizer, tmpl, **cfg):
     from factory.teacher.local_dialect import LocalDialect
 
-    tokenizer.chat_template = template(tmpl).read_text()
-    return LocalDialect(TeacherConfig(backend="vllm", model="m", **cfg), tokenizer)
+    return LocalDialect(TeacherConfig(backend="vllm", model="m", **cfg), tokenizer, template(tmpl).read_text())
 
 
 def req(**kw):

@@ -29,7 +29,8 @@ PROBLEMS = [{"question": "What is 2 + 3?", "answer": "5"}]
 # family → (chat template, vLLM tool parser, reasoning parser, teacher settings, pipeline settings)
 FAMILIES = {
     # Qwen3 in its non-thinking mode: the template closes an empty <think> block in the prompt.
-    "qwen3": ("qwen3", "hermes", "qwen3", {"chat_template_kwargs": {"enable_thinking": False}}, {"guided": False}),
+    "qwen3": ("qwen3", "hermes", "qwen3", {"chat_template_kwargs": {"enable_thinking": False}, "thinking_budget": 0},
+              {"guided": False}),
     # Qwen3.6: XML tool calls and a thinking block the template opens; the budget closes it.
     "qwen3_6": ("qwen3_6", "qwen3_coder", "qwen3", {"enforce_thinking_budget": True, "thinking_budget": 24,
                                                     "sampling": {"min_tokens": 32}}, {"guided": False}),
