@@ -73,3 +73,11 @@ def dialect(cfg: TeacherConfig) -> Dialect:
         tool_parser=cfg.tool_parser or (f.tool_parser if f else None),
         reasoning_parser=cfg.reasoning_parser or (f.reasoning_parser if f else None),
         thinking_budget=cfg.thinking_budget if cfg.thinking_budget is not None else (f.thinking_budget if f else 0))
+
+
+def check_budget(thinking_budget: int, context: int | None, where: str) -> None:
+    """A thinking budget that leaves (almost) no room in the context fails every request: say so once."""
+    if context and thinking_budget and thinking_budget + 256 > context:
+        raise UserError(f"teacher.thinking_budget {thinking_budget} leaves no room for the prompt and the answer in "
+                        f"{where}'s context of {context} tokens; lower teacher.thinking_budget or give the model a "
+                        "longer context (teacher.max_model_len / vllm serve --max-model-len)")

@@ -14,7 +14,7 @@ from factory.config import TeacherConfig
 from factory.errors import UserError
 from factory.schema import ToolCall
 from factory.teacher.base import ChatRequest, Completion
-from factory.teacher.families import dialect
+from factory.teacher.families import check_budget, dialect
 from factory.teacher.reply import completion
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class LocalDialect:
             # vLLM's parsers of these names are stubs: harmony replies are parsed from tokens in its server only.
             raise UserError("teacher: gpt-oss speaks harmony, which vLLM parses only inside `vllm serve`; serve the "
                             "model there and use teacher.backend openai (docs/teachers.md)")
+        check_budget(d.thinking_budget, cfg.max_model_len, "the engine")
         self.cfg = cfg
         self.tokenizer = tokenizer
         self.template = template

@@ -16,7 +16,7 @@ from factory.config import TeacherConfig
 from factory.errors import TeacherError, TeacherUnavailable, UserError
 from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
-from factory.teacher.families import dialect
+from factory.teacher.families import check_budget, dialect
 from factory.teacher.reply import from_openai_choice
 from factory.teacher.watchdog import Watchdog
 
@@ -110,7 +110,8 @@ class OpenAITeacher(Teacher):
         if r.status_code != 200:
             raise UserError(f"teacher endpoint {url} answered HTTP {r.status_code}; "
                             "check --base-url (it should end in /v1) and the API key")
-        served = [m.get("id") for m in r.json().get("data", [])]
+        data = r.json().get("data", [])
+        served = [m.get("id") for m in data]
         if not self.model:
             if not served:
                 raise UserError(f"teacher endpoint {self.base_url} serves no model; pass --model")
@@ -118,6 +119,9 @@ class OpenAITeacher(Teacher):
         elif served and self.model not in served:
             raise UserError(f"teacher endpoint {self.base_url} does not serve model '{self.model}' "
                             f"(it serves: {', '.join(map(str, served))}); fix --model")
+        # vLLM says how long the served context is; other servers may not.
+        context = next((m.get("max_model_len") for m in data if m.get("id") == self.model), None)
+        check_budget(self.thinking_budget, context if isinstance(context, int) else None, f"the endpoint's {self.model}")
 
     def _body(self, req: ChatRequest) -> dict[str, Any]:
         sp = req.sampling

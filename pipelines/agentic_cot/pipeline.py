@@ -64,6 +64,9 @@ class AgenticCoT(Pipeline):
         raw = f"{c.reasoning}\n\n{c.text}".strip() if c.reasoning else c.text
         meta["raw_reasoning"] = raw
         meta["raw_answer"] = last_boxed(c.text) or last_boxed(raw)  # kept by derived rows, which drop the reasoning
+        if c.reasoning and c.text.strip():
+            # The teacher's own reply after its thinking: the non-thinking variant's answer (same split).
+            meta["reply_after_thinking"] = c.text.strip()
         if c.thinking_unterminated or not raw.strip():
             meta["failure_reason"] = ("malformed:truncated_in_thinking" if c.thinking_unterminated
                                       else "malformed:empty_reasoning")
@@ -104,6 +107,9 @@ class AgenticCoT(Pipeline):
                 continue
             answer = last_boxed(t.last_assistant())
             reply = f"\\boxed{{{answer}}}" if answer else _summary(t.last_assistant())
+            own = t.meta.get("reply_after_thinking")
+            if own and answer and last_boxed(own) == answer:
+                reply = own  # what the teacher itself answered once its thinking was split off, same answer
             meta = {**t.meta, "variant": "non_thinking", "thinking_id": t.id}
             meta.pop("raw_reasoning", None)
             out.append(t.model_copy(update={

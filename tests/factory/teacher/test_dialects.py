@@ -139,7 +139,8 @@ def marked(tmp_path_factory):
 def local(tokenizer, tmpl, **cfg):
     from factory.teacher.local_dialect import LocalDialect
 
-    return LocalDialect(TeacherConfig(backend="vllm", model="m", **cfg), tokenizer, template(tmpl).read_text())
+    return LocalDialect(TeacherConfig(backend="vllm", model="m", max_model_len=32768, **cfg), tokenizer,
+                        template(tmpl).read_text())
 
 
 def req(**kw):
@@ -188,3 +189,14 @@ def test_in_process_dialect_errors_name_the_setting(marked):
     assert not local(marked, "deepseek_r1_distill", family="hermes").native  # auto: falls back to text
     with pytest.raises(UserError, match="gpt-oss speaks harmony"):
         local(marked, "gptoss", family="gpt_oss")
+
+
+def test_a_thinking_budget_the_context_cannot_hold_is_one_line_at_start():
+    s = Server([])
+    s.models = [{"id": "m", "max_model_len": 4096}]
+    try:
+        with pytest.raises(UserError, match="teacher.thinking_budget 4096 leaves no room .* context of 4096"):
+            chat(teacher(s.url, family="qwen3"))
+        chat(teacher(s.url, family="qwen3", thinking_budget=1024))  # fits
+    finally:
+        s.close()

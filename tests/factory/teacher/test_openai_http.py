@@ -16,6 +16,7 @@ class Server:
 
     def __init__(self, plan, hang=False):
         self.plan, self.bodies, self.hang = list(plan), [], hang
+        self.models = [{"id": "m"}]
         outer = self
 
         class H(BaseHTTPRequestHandler):
@@ -30,7 +31,7 @@ class Server:
                 self.wfile.write(data)
 
             def do_GET(self):
-                self._send(200, {"data": [{"id": "m"}]})
+                self._send(200, {"data": outer.models})
 
             def do_POST(self):
                 outer.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))

@@ -9,8 +9,7 @@ from factory.teacher.base import Completion
 from tests.conftest import SEED, cot_reply
 from tests.fakes.scripted import CompletionTeacher
 
-THOUGHT = ("We need the answer. First identify the quantities, then compute. I carried out the computation and "
-           "rechecked every step; it is consistent, so the computation is complete.")
+THOUGHT = "Thinking it through:"  # how each scripted thinking starts (the rest: a competent free reasoning)
 
 
 def reasoning_teacher(truncated=False):
@@ -19,7 +18,8 @@ def reasoning_teacher(truncated=False):
             if truncated:
                 return Completion("", "length", 384, reasoning=THOUGHT[:40], thinking_unterminated=True)
             answer = SEED.get(req.messages[-1]["content"]) or "unknown"
-            return Completion(f"\\boxed{{{answer}}}", "stop", 50, reasoning=THOUGHT)
+            return Completion(f"So the answer is \\boxed{{{answer}}}.", "stop", 50,
+                              reasoning=f"{THOUGHT} {cot_reply(req)}")
         assert THOUGHT in req.messages[-1]["content"]  # the extraction reads the thinking
         return Completion(cot_reply(req), "stop", 80)
     return CompletionTeacher(reply, tool_mode="text")
@@ -31,9 +31,14 @@ def metas(run_dir):
 
 def test_raw_reasoning_is_the_thinking(make_cfg):
     out = driver.run(make_cfg(limit=2), teacher=reasoning_teacher())
-    thinking = [m for m in metas(out.run_dir) if m["variant"] == "thinking"]
+    rows = metas(out.run_dir)
+    thinking = [m for m in rows if m["variant"] == "thinking"]
     assert len(thinking) == 2 and all(m["raw_reasoning"].startswith(THOUGHT) for m in thinking)
-    assert all(m["raw_answer"] == SEED.get(m.get("question")) or m["raw_answer"] for m in thinking)
+    # The non-thinking variant answers with the teacher's own reply from the same split.
+    r = open_run(out.run_dir)
+    replies = [json.loads(m)[-1]["content"] for (m,) in r.con().sql(
+        "SELECT to_json(messages) FROM rows WHERE meta LIKE '%non_thinking%' AND side = 'accepted'").fetchall()]
+    assert replies and all(x.startswith("So the answer is \\boxed{") for x in replies), replies
 
 
 def test_thinking_cut_off_is_a_failure_not_a_row_of_invented_phases(make_cfg):
