@@ -1,16 +1,19 @@
-"""Grading (verifier `tests`): in a fresh sandbox, the task's starting state → the agent's diff
-without its changes to tests, conftest.py and pytest configuration → the instance's test_patch →
-FAIL_TO_PASS ∪ PASS_TO_PASS run with a reporting plugin. Resolved iff every one of those tests
-passed in the plugin's report and the exit code agrees; a test missing from the report or skipped
-counts as failed. Nothing the tests print is read."""
+"""Grading (verifier `tests`): in a fresh sandbox, the task's starting state → the agent's diff →
+every change git sees to tests, conftest.py, pytest configuration, start-up hooks or packaging
+metadata put back as it was (paths from git's own reading of the applied patch, source and
+destination of a rename both) → the static tampering check on what remains → the instance's
+test_patch → FAIL_TO_PASS ∪ PASS_TO_PASS run by the grader's runner in an isolated interpreter.
+Resolved iff every one of those tests passed in the runner's signed report, the report saw no
+tampering and the exit code agrees; a test missing from the report or skipped counts as failed.
+Nothing the tests print is read."""
 
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pipelines.swe import tampering
 from pipelines.swe.instances import Instance
 from pipelines.swe.workspace import Workspace, env_for
 from sandboxes.base import SandboxError
@@ -19,33 +22,14 @@ from sandboxes.pool import SandboxPool
 # Files whose changes the grader drops: what decides the verdict must be the instance's, not the agent's.
 PROTECTED = ("conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py",
              "sitecustomize.py", "usercustomize.py", "*.pth",  # run at interpreter start-up, before any test
+             "sitecustomize/*", "usercustomize/*", "*/sitecustomize/*", "*/usercustomize/*",
+             # packaging metadata: entry points (pytest11 plugins), console scripts, editable-install finders
+             "*.dist-info", "*.dist-info/*", "*.egg-info", "*.egg-info/*", "__editable__*", "*/__editable__*",
+             "entry_points.txt", "setup.py", "MANIFEST.in",
              "test_*.py", "*_test.py", "tests/*", "test/*", "testing/*", "*/tests/*", "*/test/*", "*/testing/*")
-_DIFF_HEADER = re.compile(r"^diff --git a/(.+?) b/(.+)$")
-
-
-def split_patch(patch: str) -> list[tuple[str, str]]:
-    """(path, text) per file of a git diff."""
-    out: list[tuple[str, str]] = []
-    for line in patch.splitlines(keepends=True):
-        m = _DIFF_HEADER.match(line.rstrip("\n"))
-        if m:
-            out.append((m.group(2), line))
-        elif out:
-            out[-1] = (out[-1][0], out[-1][1] + line)
-    return out
-
-
 def protected(path: str, extra: tuple[str, ...] = ()) -> bool:
     name = path.rsplit("/", 1)[-1]
     return any(fnmatch.fnmatch(path, g) or fnmatch.fnmatch(name, g) for g in (*PROTECTED, *extra))
-
-
-def filter_patch(patch: str, extra: tuple[str, ...] = ()) -> tuple[str, list[str]]:
-    """The patch without files the agent may not change for grading, and the dropped paths."""
-    kept, dropped = [], []
-    for path, text in split_patch(patch):
-        (dropped if protected(path, extra) else kept).append((path, text))
-    return "".join(t for _, t in kept), [p for p, _ in dropped]
 
 
 @dataclass
@@ -61,6 +45,7 @@ class Report:
     tests: dict[str, str] = field(default_factory=dict)  # id → passed | failed | error | skipped | missing
     environment_error: str | None = None
     seconds: float = 0.0
+    tampering: list[str] = field(default_factory=list)  # kind:detail@path (static) or kind:detail (at run time)
 
     @property
     def f2p_share(self) -> float:
@@ -83,35 +68,37 @@ class Report:
 def verdict(inst: Instance, report: dict[str, Any], exit_code: int, timed_out: bool) -> tuple[bool, str, dict[str, str], int, int]:
     """Decide from the plugin's per-test outcomes and the exit code."""
     seen = {k: v.get("outcome", "missing") for k, v in (report.get("tests") or {}).items()}
+    if report.get("forged"):  # a report file is there, but not signed by the runner: someone else wrote it
+        return False, "tampering:report_forged", {t: "missing" for t in [*inst.FAIL_TO_PASS, *inst.PASS_TO_PASS]}, 0, len(inst.PASS_TO_PASS)
     tests = {t: seen.get(t, "missing") for t in [*inst.FAIL_TO_PASS, *inst.PASS_TO_PASS]}
     f2p_ok = sum(tests[t] == "passed" for t in inst.FAIL_TO_PASS)
     p2p_broken = sum(tests[t] != "passed" for t in inst.PASS_TO_PASS)
     if timed_out:
         return False, "timeout", tests, f2p_ok, p2p_broken
+    if report.get("tampering"):  # the runner's tripwires: pytest's internals changed under it
+        return False, f"tampering:runtime:{report['tampering'][0]}", tests, f2p_ok, p2p_broken
     if f2p_ok < len(inst.FAIL_TO_PASS):
         return False, f"f2p_failed:{len(inst.FAIL_TO_PASS) - f2p_ok}", tests, f2p_ok, p2p_broken
     if p2p_broken:
         return False, f"p2p_broken:{p2p_broken}", tests, f2p_ok, p2p_broken
-    if exit_code != 0 or not report:
+    if exit_code != 0 or not report or report.get("exitstatus", 0) != exit_code:
         return False, f"exit_code_disagrees:{exit_code}", tests, f2p_ok, p2p_broken
     return True, "resolved", tests, f2p_ok, p2p_broken
 
 
 async def grade(inst: Instance, patch: str, pool: SandboxPool, *, allow_empty: bool = False) -> Report:
     """Grade `patch` (a diff against the task's starting state) in a fresh sandbox."""
-    kept, dropped = filter_patch(patch)
-    base = Report(False, "", f2p_total=len(inst.FAIL_TO_PASS), p2p_total=len(inst.PASS_TO_PASS), dropped=dropped)
-    if not kept.strip() and not allow_empty:
-        base.reason = "empty_patch" if not patch.strip() else "only_protected_files"
+    base = Report(False, "", f2p_total=len(inst.FAIL_TO_PASS), p2p_total=len(inst.PASS_TO_PASS))
+    if not patch.strip() and not allow_empty:
+        base.reason = "empty_patch"
         return base
     try:
         async with pool.session() as sb:
             ws = Workspace(sb, env_for(inst.python_path))
             await ws.init(inst.setup_patch)
-            if kept.strip():
-                applied = await ws.apply(kept, "agent.patch")
-                if not applied.passed:
-                    base.reason = "patch_does_not_apply"
+            if patch.strip():
+                refused = await _apply_agent_patch(ws, patch, base, allow_empty)
+                if refused:
                     return base
             if inst.test_patch.strip():
                 tp = await ws.apply(inst.test_patch, "test.patch")
@@ -126,4 +113,37 @@ async def grade(inst: Instance, patch: str, pool: SandboxPool, *, allow_empty: b
         return base
     ok, reason, tests, f2p_ok, broken = verdict(inst, report, res.exit_code, res.timed_out)
     return Report(ok, reason, f2p_ok, len(inst.FAIL_TO_PASS), broken, len(inst.PASS_TO_PASS), res.exit_code,
-                  dropped, tests, None, round(res.duration_s, 3))
+                  base.dropped, tests, None, round(res.duration_s, 3), list(report.get("tampering") or []))
+
+
+async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empty: bool) -> bool:
+    """Apply, drop protected changes, check for tampering; True (with `base.reason` set) to stop."""
+    if not (await ws.apply_lenient(patch, "agent.patch")).passed:
+        base.reason = "patch_does_not_apply"
+        return True
+    # a rename with a protected end is dropped whole: a test moved out of tests/ is still a test
+    drop = sorted({p for row in await ws.changed() if any(protected(q) for q in row[1:]) for p in row[1:]})
+    await ws.revert(drop)
+    base.dropped = drop
+    remaining = await ws.changed()
+    if not remaining:
+        if not allow_empty:
+            base.reason = "only_protected_files" if drop else "empty_patch"
+            return True
+        return False
+    found: list[str] = []
+    for row in remaining:
+        status, path, before = row[0], row[-1], (row[1] if row[0][:1] in ("M", "R", "C") else None)
+        if status.startswith("D"):
+            continue
+        if path.endswith(tampering.NATIVE):
+            found.append(f"native_code@{path}")
+            continue
+        if path.endswith((".py", ".pyw")):
+            old, new = await ws.read_pair(path, before)
+            found += tampering.added_findings(path, old, new)
+    if found:
+        base.tampering = found
+        base.reason = f"tampering:{found[0]}"
+        return True
+    return False

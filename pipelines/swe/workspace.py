@@ -5,11 +5,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from factory.errors import UserError
 from sandboxes import docker_backend, image
 from sandboxes.base import RunResult, SandboxError
 from sandboxes.config import SandboxConfig
@@ -21,6 +24,7 @@ REPO = "/work/repo"
 IMAGE_REPO = "/opt/swe/repo"
 TF_DIR = ".tf"  # under /work, outside the repository; holds the grader's plugin and report
 PLUGIN = Path(__file__).with_name("report_plugin.py")
+RUNNER = Path(__file__).with_name("test_runner.py")
 LAYER_VERSION = 2  # bump when layer_tree puts different files next to the repository
 CACHES = "__pycache__/\n*.pyc\n.pytest_cache/\n*.egg-info/\n.mypy_cache/\n"
 GIT = ["git", "-c", "user.name=baseline", "-c", "user.email=baseline@localhost", "-c", "commit.gpgsign=false"]
@@ -40,6 +44,9 @@ for d, dirs, files in os.walk(root):
         h.update(b"\0")
 print(h.hexdigest())
 """
+SHOW_SCRIPT = ("import subprocess, sys; "
+               "open(sys.argv[2], 'wb').write(subprocess.run(['git', 'show', sys.argv[1]], capture_output=True, "
+               "check=True).stdout)")
 
 
 def env_for(python_path: list[str]) -> dict[str, str]:
@@ -131,6 +138,59 @@ class Workspace:
         await self.sb.put_files({f"{TF_DIR}/{name}": patch})
         return await self.run(["git", "apply", "--whitespace=nowarn", f"/work/{TF_DIR}/{name}"], 60)
 
+    async def apply_lenient(self, patch: str, name: str) -> RunResult:
+        """Apply a patch as a model writes it: a missing final newline is added, and hunk line
+        counts that do not add up are recounted. No fuzz: GNU `patch --fuzz` also picks file names
+        its own way, which is how a file the grader protects would slip past it."""
+        if not patch.endswith("\n"):
+            patch += "\n"
+        res = await self.apply(patch, name)
+        if not res.passed:
+            retry = await self.run(["git", "apply", "--recount", "--whitespace=nowarn", f"/work/{TF_DIR}/{name}"], 60)
+            if retry.passed:
+                return retry
+        return res
+
+    async def changed(self) -> list[list[str]]:
+        """What the working tree changes against the baseline, as git sees it: [status, path, (new path)]."""
+        await self._ok([*GIT, "add", "-A"], "git add")
+        out = await self._ok(["git", "diff", "--cached", "-M", "--name-status", "-z", "--no-color", self.baseline],
+                             "git diff --name-status")
+        fields, rows = out.split("\0"), []
+        i = 0
+        while i < len(fields) and fields[i]:
+            status = fields[i]
+            n = 2 if status[:1] in ("R", "C") else 1
+            rows.append([status, *fields[i + 1:i + 1 + n]])
+            i += 1 + n
+        return rows
+
+    async def revert(self, paths: list[str]) -> None:
+        """Put `paths` back as the baseline has them (removed if the baseline has no such file)."""
+        if not paths:
+            return
+        lit = ["git", "--literal-pathspecs"]
+        known = (await self._ok([*lit, "ls-tree", "-r", "-z", "--name-only", self.baseline, "--", *paths],
+                                "git ls-tree")).split("\0")
+        old = [p for p in paths if p in known]
+        new = [p for p in paths if p not in known]
+        if new:
+            await self._ok([*lit, "rm", "-q", "-f", "-r", "--ignore-unmatch", "--", *new], "git rm")
+        if old:
+            await self._ok([*lit, "checkout", self.baseline, "--", *old], "git checkout")
+
+    async def read_pair(self, path: str, before_path: str | None) -> tuple[str | None, str]:
+        """(baseline text of `before_path` or None, working-tree text of `path`), whole files:
+        through /work/.tf rather than stdout, which the sandbox caps."""
+        before = None
+        if before_path:
+            res = await self.run(["python3", "-I", "-c", SHOW_SCRIPT, f"{self.baseline}:{before_path}",
+                                  f"/work/{TF_DIR}/before.txt"], 60)
+            if res.passed:
+                before = (await self.sb.read_file(f"{TF_DIR}/before.txt")).decode("utf-8", "replace")
+        after = (await self.sb.read_file(f"repo/{path}")).decode("utf-8", "replace")
+        return before, after
+
     async def snapshot(self) -> bytes:
         """/work/repo as a tar (history included, so a restored workspace diffs the same)."""
         # the tar stays in /work/.tf (outside the repository) until the next snapshot overwrites it:
@@ -149,15 +209,50 @@ class Workspace:
         return (await self._ok(["python3", "-I", "-c", HASH_SCRIPT, REPO], "hashing the workspace", cwd=".")).strip()
 
     async def run_tests(self, test_cmd: list[str], ids: list[str], timeout_s: float) -> tuple[RunResult, dict]:
-        """Run `ids` with the reporting plugin; returns the run and the plugin's report ({} if none)."""
-        await self.sb.put_files({f"{TF_DIR}/tf_swe_report.py": PLUGIN.read_bytes()})
-        await self._ok(["rm", "-f", f"/work/{TF_DIR}/report.json"], "clearing the report", cwd=".")
-        env = dict(self.env)
-        env["PYTHONPATH"] = ":".join(p for p in (f"/work/{TF_DIR}", env.get("PYTHONPATH", "")) if p)
-        argv = [*test_cmd, "-p", "tf_swe_report", f"--tf-swe-report=/work/{TF_DIR}/report.json", *ids]
-        res = await self.sb.run(argv, env=env, cwd="repo", timeout_s=timeout_s)
+        """Run `ids` through the grader's runner; returns the run and the runner's report ({} if
+        none arrived or its signature does not hold, with `forged` set in the latter case)."""
+        args, plugins = pytest_args(test_cmd)
+        key, name = secrets.token_hex(32), f"r-{secrets.token_hex(12)}.json"
+        await self.sb.put_files({f"{TF_DIR}/tf_swe_report.py": PLUGIN.read_bytes(),
+                                 f"{TF_DIR}/test_runner.py": RUNNER.read_bytes()})
+        env = {k: v for k, v in self.env.items() if not k.startswith("PYTHON")}
+        env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1")
+        paths = [p for p in self.env.get("PYTHONPATH", "").split(":") if p]
+        stdin = json.dumps({"key": key, "report": f"/work/{TF_DIR}/{name}", "path": paths,
+                            "args": [*args, *ids], "plugins": plugins}) + "\n"
+        res = await self.sb.run(["python3", "-I", f"/work/{TF_DIR}/test_runner.py"], env=env, cwd="repo",
+                                stdin=stdin.encode(), timeout_s=timeout_s)
         try:
-            report = json.loads(await self.sb.read_file(f"{TF_DIR}/report.json"))
+            raw = json.loads(await self.sb.read_file(f"{TF_DIR}/{name}"))
         except (SandboxError, ValueError):
-            report = {}
-        return res, report
+            return res, {}
+        return res, signed_body(raw, key)
+
+
+def signed_body(raw: object, key: str) -> dict:
+    """The runner's report if its signature holds, else `{"forged": True}`."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("body"), str) or not isinstance(raw.get("sig"), str):
+        return {"forged": True}
+    want = hmac.new(key.encode(), raw["body"].encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(want, raw["sig"]):
+        return {"forged": True}
+    try:
+        body = json.loads(raw["body"])
+    except ValueError:
+        return {"forged": True}
+    return body if isinstance(body, dict) else {"forged": True}
+
+
+def pytest_args(test_cmd: list[str]) -> tuple[list[str], list[str]]:
+    """pytest's own arguments in a profile's `test_cmd`, and the plugins it names with `-p`. The
+    grader runs pytest in its own isolated interpreter, so the command must be pytest's."""
+    if len(test_cmd) >= 3 and Path(test_cmd[0]).name.startswith("python") and test_cmd[1:3] == ["-m", "pytest"]:
+        args = test_cmd[3:]
+    elif test_cmd and Path(test_cmd[0]).name in ("pytest", "py.test"):
+        args = test_cmd[1:]
+    else:
+        raise UserError(f"test_cmd {test_cmd!r}: expected `python3 -m pytest [options]` or `pytest [options]` "
+                        "(the grader runs pytest itself, in an isolated interpreter)")
+    plugins = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-p" and not args[i + 1].startswith("no:")]
+    plugins += [a[2:] for a in args if a.startswith("-p") and len(a) > 2 and not a[2:].startswith("no:")]
+    return list(args), plugins

@@ -3,7 +3,7 @@ sandbox. Cheats first: every one must come out not resolved."""
 
 import pytest
 
-from pipelines.swe.grading import filter_patch, split_patch, verdict
+from pipelines.swe.grading import protected, verdict
 from pipelines.swe.workspace import Workspace, env_for
 from tests.pipelines.swe.conftest import run
 
@@ -80,6 +80,10 @@ def test_fix_that_breaks_pass_to_pass(inst, pool):
 
 def test_source_that_exits_before_the_tests_run(inst, pool):
     r = grade_after(inst, pool, "sed -i '1i import os; os._exit(0)' minilib/__init__.py", gold=True)
+    assert not r.resolved and r.reason == "tampering:calls:os._exit@minilib/__init__.py"
+    # hidden from the reading of the source, it still leaves no report: every test missing
+    hidden = "exec(bytes.fromhex('696d706f7274206f733b206f732e5f657869742830293b').decode())"
+    r = grade_after(inst, pool, f"sed -i \"1i {hidden}\" minilib/__init__.py", gold=True)
     assert not r.resolved and r.f2p_passed == 0 and set(r.tests.values()) == {"missing"}
 
 
@@ -102,14 +106,12 @@ def test_missing_and_skipped_tests_count_as_failed(inst):
     assert not verdict(inst, {"tests": ids}, 0, True)[0]
 
 
-def test_filter_patch_keeps_source_drops_tests():
-    patch = ("diff --git a/pkg/a.py b/pkg/a.py\n+x\n"
-             "diff --git a/tests/test_a.py b/tests/test_a.py\n+y\n"
-             "diff --git a/conftest.py b/conftest.py\n+z\n"
-             "diff --git a/pyproject.toml b/pyproject.toml\n+w\n")
-    kept, dropped = filter_patch(patch)
-    assert [p for p, _ in split_patch(kept)] == ["pkg/a.py"]
-    assert dropped == ["tests/test_a.py", "conftest.py", "pyproject.toml"]
+def test_protected_paths():
+    for p in ("tests/test_a.py", "conftest.py", "pyproject.toml", "src/sitecustomize.py", "usercustomize.py",
+              "pkg/evil.pth", ".pytest.ini", "evil-1.0.dist-info/entry_points.txt", "pkg.egg-info/PKG-INFO",
+              "src/sitecustomize/__init__.py", "__editable___pkg_finder.py", "setup.py"):
+        assert protected(p), p
+    assert not protected("pkg/ok.py") and not protected("src/markupsafe/__init__.py")
 
 
 def test_calls_verifier_cheats():
@@ -134,10 +136,3 @@ def test_calls_verifier_cheats():
     assert v.verify(traj([("c1", "python", '{"code": "1"}')], ["c1"])).reason == "unknown_tool:python"
     assert v.verify(traj([], [])).reason == "no_tool_calls"
     assert v.verify(traj([("c1", "bash", '{"command": "ls"}')], ["c1"], {"malformed_turns": 1})).reason == "malformed_turns:1"
-
-
-def test_start_up_hooks_are_dropped_too():
-    patch = "".join(f"diff --git a/{p} b/{p}\n+x\n" for p in
-                    ("src/sitecustomize.py", "usercustomize.py", "pkg/evil.pth", ".pytest.ini", "pkg/ok.py"))
-    kept, dropped = filter_patch(patch)
-    assert [p for p, _ in split_patch(kept)] == ["pkg/ok.py"] and len(dropped) == 4
