@@ -11,12 +11,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import dedup, dedup_partitioned, dedup_rebuild, generation, research, sandboxes, shards, swe, tool_use, verifiers
+from bench import (dedup, dedup_partitioned, dedup_rebuild, generation, research, sandboxes, shards, swe, swe_tampering,
+                   tool_use, verifiers)
 from bench.common import machine, write_results
 
 PARTS = {"generation": generation.run, "dedup": dedup.run, "dedup_rebuild": dedup_rebuild.run,
          "dedup_partitioned": dedup_partitioned.run, "shards": shards.run, "verifiers": verifiers.run,
-         "sandboxes": sandboxes.run, "swe": swe.run, "tool_use": tool_use.run,
+         "sandboxes": sandboxes.run, "swe": swe.run, "swe_tampering": swe_tampering.run, "tool_use": tool_use.run,
          "research": research.run}
 
 
@@ -109,6 +110,15 @@ def report(res: dict[str, Any], console: Console) -> None:
             for case, v in peer.items():
                 t.add_row(case, v["factory"], v["swebench"])
             console.print(t)
+    st = res.get("swe_tampering")
+    if st:
+        t = Table("profile", "honest fixes", "refused by the tampering check", "first refused",
+                  title="swe: false positives of the static tampering check on honest fixes (seeded bugs, reversed)")
+        for name, x in st.items():
+            first = x["examples"][0] if x["examples"] else None
+            t.add_row(name, str(x["honest_fixes"]), str(x["refused"]),
+                      f"{first['candidate']} {first['findings']}" if first else "-")
+        console.print(t)
     tu = res.get("tool_use")
     if tu:
         t = Table("tool", "session start s", "ms per call", f"{tool_use.CONCURRENT} concurrent calls, s",

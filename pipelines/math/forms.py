@@ -43,6 +43,11 @@ def clean(text: str) -> str:
     for a, b in (("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\left", ""), ("\\right", ""), ("\\,", ""),
                  ("\\!", ""), ("\\ ", ""), ("\\displaystyle", ""), ("{,}", "")):
         s = s.replace(a, b)
+    # TeX's brace-less arguments: \frac12, \frac1{2}, \frac{1}2, \sqrt2
+    s = re.sub(r"\\frac\s*(\d)\s*(\d)", r"\\frac{\1}{\2}", s)
+    s = re.sub(r"\\frac\s*(\d)\s*\{", r"\\frac{\1}{", s)
+    s = re.sub(r"\\frac\s*(\{[^{}]*\})\s*(\d)", r"\\frac\1{\2}", s)
+    s = re.sub(r"\\sqrt\s*(\d)", r"\\sqrt{\1}", s)
     return re.sub(r"\s+", " ", s).strip()
 
 
@@ -119,7 +124,7 @@ def check(pred: str, gold: str, form: str | None, question: str = "") -> str:
             return "not_a_decimal"
         got = len(s.split(".")[1]) if "." in s else 0
         return "wrong_decimal_places" if places and got != int(places) else ""
-    if re.search(r"\d\.\d", s) and not re.search(r"\d\.\d", clean(gold)):
+    if re.search(r"\d\.\d", s) and not re.search(r"\d\.\d", clean(gold)) and not _exact_decimals(s, gold):
         return "inexact_decimal"  # an approximation where the exact value is asked
     why = _fractions_reduced(s) or _evaluated(s, radicals=form in ("simplified", "factored", "expanded"))
     if why or form in ("exact", "set", "interval", "expression"):
@@ -152,6 +157,17 @@ def _rational(s: str, gold: str) -> str:
             return "inexact_decimal"
         return "" if Fraction(s) == exact else "inexact_decimal"
     return "not_a_number"
+
+
+def _exact_decimals(s: str, gold: str) -> bool:
+    """Decimals that are exact terms of the answer (`0.25\\pi` for `\\frac{\\pi}{4}`): read as the
+    fractions they are, the expression equals the ground truth exactly. `113.097336` for `36\\pi`
+    does not."""
+    try:
+        exact = _tree(re.sub(r"(\d+\.\d+)", lambda m: f"({Fraction(m.group(1)).numerator}/{Fraction(m.group(1)).denominator})", s))
+        return sp.simplify(exact - _tree(gold)) == 0
+    except Exception:  # noqa: BLE001 — latex2sympy's syntax errors are bare Exceptions
+        return False
 
 
 def _fractions_reduced(s: str) -> str:

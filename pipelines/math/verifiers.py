@@ -11,7 +11,7 @@ import jsonschema
 from factory.schema import Trajectory, Verdict
 from factory.verify.bounded import Bounded, CheckTimedOut
 from factory.verify.math_answer import answers_match, last_boxed
-from pipelines.math import forms
+from pipelines.math import forms, units
 from pipelines.math.tools import SCHEMAS
 
 _WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
@@ -44,7 +44,19 @@ def _question(t: Trajectory) -> str:
 
 
 def judge(gold: str, pred: str, form: str | None, question: str = "") -> str:
-    """'' when `pred` is right, else the reason. Module level: it runs in the bounded helper."""
+    """'' when `pred` is right, else the reason. Module level: it runs in the bounded helper. A box
+    with a unit, % or ° is right when its bare value is (`units.readings`); the reason given for a
+    wrong one is that of the box as written."""
+    reasons = []
+    for reading in units.readings(pred, gold, question):
+        why = _judge_one(gold, reading, form, question)
+        if not why:
+            return ""
+        reasons.append(why)
+    return reasons[min(1, len(reasons) - 1)]
+
+
+def _judge_one(gold: str, pred: str, form: str | None, question: str) -> str:
     if is_prose(pred, gold):
         return "boxed_prose_not_a_value"
     if question and forms.restates(pred, gold, question):

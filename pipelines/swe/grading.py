@@ -96,9 +96,10 @@ async def grade(inst: Instance, patch: str, pool: SandboxPool, *, allow_empty: b
         async with pool.session() as sb:
             ws = Workspace(sb, env_for(inst.python_path))
             await ws.init(inst.setup_patch)
+            changed: list[str] = []
             if patch.strip():
-                refused = await _apply_agent_patch(ws, patch, base, allow_empty)
-                if refused:
+                changed = await _apply_agent_patch(ws, patch, base, allow_empty)
+                if base.reason:
                     return base
             if inst.test_patch.strip():
                 tp = await ws.apply(inst.test_patch, "test.patch")
@@ -106,7 +107,8 @@ async def grade(inst: Instance, patch: str, pool: SandboxPool, *, allow_empty: b
                     base.environment_error = f"test_patch_does_not_apply: {tp.stderr.strip()[-200:]}"
                     base.reason = "environment:test_patch"
                     return base
-            res, report = await ws.run_tests(inst.test_cmd, [*inst.FAIL_TO_PASS, *inst.PASS_TO_PASS], inst.timeout_s)
+            res, report = await ws.run_tests(inst.test_cmd, [*inst.FAIL_TO_PASS, *inst.PASS_TO_PASS], inst.timeout_s,
+                                             changed)
     except SandboxError as e:
         base.environment_error = str(e)[:300]
         base.reason = "environment:sandbox"
@@ -116,11 +118,12 @@ async def grade(inst: Instance, patch: str, pool: SandboxPool, *, allow_empty: b
                   base.dropped, tests, None, round(res.duration_s, 3), list(report.get("tampering") or []))
 
 
-async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empty: bool) -> bool:
-    """Apply, drop protected changes, check for tampering; True (with `base.reason` set) to stop."""
+async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empty: bool) -> list[str]:
+    """Apply, drop protected changes, check for tampering; the files the patch changes (set
+    `base.reason` to stop)."""
     if not (await ws.apply_lenient(patch, "agent.patch")).passed:
         base.reason = "patch_does_not_apply"
-        return True
+        return []
     # a rename with a protected end is dropped whole: a test moved out of tests/ is still a test
     drop = sorted({p for row in await ws.changed() if any(protected(q) for q in row[1:]) for p in row[1:]})
     await ws.revert(drop)
@@ -129,8 +132,7 @@ async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empt
     if not remaining:
         if not allow_empty:
             base.reason = "only_protected_files" if drop else "empty_patch"
-            return True
-        return False
+        return []
     found: list[str] = []
     for row in remaining:
         status, path, before = row[0], row[-1], (row[1] if row[0][:1] in ("M", "R", "C") else None)
@@ -145,5 +147,4 @@ async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empt
     if found:
         base.tampering = found
         base.reason = f"tampering:{found[0]}"
-        return True
-    return False
+    return [row[-1] for row in remaining if not row[0].startswith("D")]

@@ -37,6 +37,21 @@ def _internals():
     return out
 
 
+def _defined_in(obj):
+    """The file an object's code comes from, or None when it has none."""
+    if isinstance(obj, (classmethod, staticmethod)):
+        obj = obj.__func__
+    elif isinstance(obj, property):
+        obj = obj.fget
+    code = getattr(obj, "__code__", None)
+    if code is not None:
+        return code.co_filename
+    try:
+        return inspect.getfile(obj if (inspect.ismodule(obj) or isinstance(obj, type)) else type(obj))
+    except TypeError:
+        return None
+
+
 def _module_file(obj):
     """The module a plugin object was defined in (a module, a class, or an instance of a class)."""
     owner = obj if isinstance(obj, type) else type(obj)
@@ -45,9 +60,10 @@ def _module_file(obj):
 
 
 class Reporter:
-    def __init__(self, allowed_plugins=()):
+    def __init__(self, allowed_plugins=(), changed_files=()):
         self.tests, self.errors, self.tampering = {}, [], []
         self._allowed = set(allowed_plugins)
+        self._changed = {os.path.abspath(p) for p in changed_files}
         self._baseline = _internals()
         self._dirs = [os.path.dirname(os.path.abspath(sys.modules[m].__file__)) + os.sep
                       for m in WATCHED if getattr(sys.modules.get(m), "__file__", None)]
@@ -64,8 +80,15 @@ class Reporter:
             now = vars(owner).get(attr)
             # pytest patches itself too (legacypath swaps Config methods in at configure time): a
             # replacement defined inside pytest's or pluggy's own files is theirs
-            if now is not obj and not self._from_runner(now):
+            if now is not obj and not self._from_runner(now) and self._suspect(now):
                 self._flag(f"pytest_internals:{getattr(owner, '__name__', '?')}.{attr}")
+
+    def _suspect(self, obj):
+        """Defined by the patch: in a file it changed, or in no file at all (exec'd text). A change
+        made by the repository's own unchanged code (toolz's tlz installs an import hook) is the
+        instance's, not the agent's."""
+        path = _defined_in(obj)
+        return path is None or not os.path.isfile(path) or os.path.abspath(path) in self._changed
 
     def _from_runner(self, obj, extra=()):
         if isinstance(obj, (classmethod, staticmethod)):
@@ -85,7 +108,8 @@ class Reporter:
                 continue
             modname, path = _module_file(f)
             stdlib = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
-            if not self._from_runner(type(f) if not inspect.isfunction(f) else f, (stdlib,)):
+            owner = type(f) if not inspect.isfunction(f) else f
+            if not self._from_runner(owner, (stdlib,)) and self._suspect(owner):
                 self._flag(f"import_hook:{modname or type(f).__name__}")
 
     def _check_plugins(self, config):
@@ -95,7 +119,7 @@ class Reporter:
             modname, path = _module_file(plugin)
             if modname.split(".")[0] in WATCHED or os.path.basename(path) == "conftest.py":
                 continue
-            if modname in self._allowed or name in self._allowed:
+            if modname in self._allowed or name in self._allowed or not self._suspect(plugin):
                 continue
             self._flag(f"plugin:{modname or name}")
 

@@ -30,7 +30,7 @@ def main():
     sys.path[:] = [os.getcwd(), *cfg["path"], *[p for p in sys.path if p != here]]
     import pytest
 
-    reporter = plugin_mod.Reporter(cfg.get("plugins", ()))
+    reporter = plugin_mod.Reporter(cfg.get("plugins", ()), cfg.get("changed", ()))
     sys.argv = ["pytest", *cfg["args"]]
     del cfg
     code = int(pytest.main(sys.argv[1:], plugins=[reporter]))

@@ -208,7 +208,8 @@ class Workspace:
     async def content_hash(self) -> str:
         return (await self._ok(["python3", "-I", "-c", HASH_SCRIPT, REPO], "hashing the workspace", cwd=".")).strip()
 
-    async def run_tests(self, test_cmd: list[str], ids: list[str], timeout_s: float) -> tuple[RunResult, dict]:
+    async def run_tests(self, test_cmd: list[str], ids: list[str], timeout_s: float,
+                        changed: list[str] = ()) -> tuple[RunResult, dict]:
         """Run `ids` through the grader's runner; returns the run and the runner's report ({} if
         none arrived or its signature does not hold, with `forged` set in the latter case)."""
         args, plugins = pytest_args(test_cmd)
@@ -219,7 +220,8 @@ class Workspace:
         env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1")
         paths = [p for p in self.env.get("PYTHONPATH", "").split(":") if p]
         stdin = json.dumps({"key": key, "report": f"/work/{TF_DIR}/{name}", "path": paths,
-                            "args": [*args, *ids], "plugins": plugins}) + "\n"
+                            "args": [*args, *ids], "plugins": plugins,
+                            "changed": [f"{REPO}/{p}" for p in changed]}) + "\n"
         res = await self.sb.run(["python3", "-I", f"/work/{TF_DIR}/test_runner.py"], env=env, cwd="repo",
                                 stdin=stdin.encode(), timeout_s=timeout_s)
         try:

@@ -34,7 +34,9 @@ def numbers(text: str) -> list[tuple[float, int]]:
     return out
 
 
-def mentions(text: str, value: Any, rounding: bool = False) -> bool:
+def mentions(text: str, value: Any, rounding: bool = False, whole: bool = False) -> bool:
+    """Whether `text` states `value`. `whole`: a string only as a whole token (`FR` is not in
+    `FR-LYS`), as arguments must be taken, not carved out of a longer value."""
     if isinstance(value, bool):
         return str(value).lower() in text.lower()
     if isinstance(value, (int, float)):
@@ -45,12 +47,14 @@ def mentions(text: str, value: Any, rounding: bool = False) -> bool:
                 return True
         return False
     if isinstance(value, (dict, list)):
-        return all(mentions(text, v, rounding) for v in leaves(value))
+        return all(mentions(text, v, rounding, whole) for v in leaves(value))
     s = str(value).strip()
     if not s:
         return True
     low = text.lower()
-    if s.lower() in low:
+    if whole and re.search(rf"(?<![\w-]){re.escape(s.lower())}(?![\w-])", low):
+        return True
+    if not whole and s.lower() in low:
         return True
     stamp = _STAMP.match(s)
     if stamp and rounding:

@@ -24,6 +24,7 @@ from pipelines.tool_use.prompts import DEMO, SYSTEM, ToolUseGuide
 from pipelines.tool_use.runtime import Runtime, TrajectoryTools
 from pipelines.tool_use.tasks import Options, build_tasks, resolve_defaults
 from pipelines.tool_use.toolset import load_specs, value_pool
+from pipelines.tool_use.claims import ClaimsVerifier
 from pipelines.tool_use.verifiers import (AnswerVerifier, ExecutionVerifier, FormatVerifier, MoveVerifier,
                                           ReplayVerifier, TraceVerifier)
 
@@ -77,7 +78,8 @@ class ToolUsePipeline(Pipeline):
             rt.close()
 
     def verifiers(self) -> list[Verifier]:
-        out: list[Verifier] = [FormatVerifier(), ExecutionVerifier(), TraceVerifier(), AnswerVerifier(), MoveVerifier()]
+        out: list[Verifier] = [FormatVerifier(), ExecutionVerifier(), TraceVerifier(), AnswerVerifier(), ClaimsVerifier(),
+                               MoveVerifier()]
         out += [ReplayVerifier(self.runtime())] if self.options.replay else []
         return out + [JudgeVerifier()] if self.options.judge else out
 

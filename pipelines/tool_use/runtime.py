@@ -6,6 +6,7 @@ really are, OpenAPI responses simulated by the teacher (and recorded as such).""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import importlib.util
 import json
 import threading
@@ -62,6 +63,21 @@ class Runtime:
         if spec.source == "python":
             return importlib.util.find_spec(spec.origin.partition(":")[0]) is not None
         return spec.source == "mcp" and spec.origin in self.servers
+
+    def deterministic(self, spec: ToolSpec) -> bool | None:
+        """Whether the tool's own source says its result depends only on its arguments: the Python
+        function's `deterministic` attribute, the MCP server's configured list; None when this run
+        does not have the tool (never the row's word for it)."""
+        if spec.source == "python":
+            module, _, fn = spec.origin.partition(":")
+            try:
+                func = getattr(importlib.import_module(module), spec.name, None)
+            except ImportError:
+                return None
+            return None if func is None else bool(getattr(func, "deterministic", True))
+        if spec.source == "mcp" and spec.origin in self.servers:
+            return spec.name in self.servers[spec.origin].deterministic
+        return None
 
     def replay(self, spec: ToolSpec, arguments: dict[str, Any]) -> Outcome:
         """Re-run a deterministic tool from a verifier's thread."""

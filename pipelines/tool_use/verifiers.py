@@ -18,8 +18,11 @@ from pipelines.tool_use.runtime import Runtime
 REFUSAL = re.compile(r"\b(cannot|can't|can not|unable|not able|don't have|do not have|no (?:suitable |available |"
                      r"appropriate )?tools?\b|not available|isn't possible|not possible|no way to)", re.I)
 EMPTY = re.compile(r"\b(no|none|nothing|empty|zero|0|not find|did not find|didn't find|found no)\b", re.I)
-# Wrapper tags of the teacher's view in the model's own text: an observation it wrote itself.
-STRAY = re.compile(r"</?(tool_response|tool_call|tools)>")
+# Wrapper tags of the teacher's view in the model's own text: an observation it wrote itself, under
+# any of the names chat templates and agent frameworks use (tool_response, tool_output, observation,
+# function_results, …), or a ReAct-style "Observation:" line.
+STRAY = re.compile(r"</?\s*[\w:-]*(?:tool|observation|function|result|output|response)[\w:-]*\s*>|"
+                   r"^\s*(?:Observation|Tool (?:output|result|response))\s*:", re.I | re.M)
 FAILURE = re.compile(r"\b(fail(?:ed|s|ure)?|error|unavailable|could not|couldn't|unable|did not work|"
                      r"didn't work|not respond)", re.I)
 
@@ -76,6 +79,7 @@ class FormatVerifier:
             offered = {s["function"]["name"]: s["function"]["parameters"] for s in json.loads(t.tools or "[]")}
         except (json.JSONDecodeError, KeyError, TypeError):
             return _verdict(self.name, "tools_unreadable")
+        seen_ok: set[tuple[str, str]] = set()
         for _, c, res in calls(t):
             if c.name not in offered:
                 return _verdict(self.name, f"unknown_tool:{c.name}")
@@ -90,7 +94,34 @@ class FormatVerifier:
                 return _verdict(self.name, f"schema_invalid:{c.name}")
             if res is None:
                 return _verdict(self.name, f"call_without_result:{c.name}")
+            echo = schema_echo(args, offered[c.name])
+            if echo:
+                return _verdict(self.name, f"schema_echo:{c.name}:{echo}")
+            key = (c.name, json.dumps(args, sort_keys=True))
+            if key in seen_ok:  # asking again what was already answered: padding, not work
+                return _verdict(self.name, f"repeated_call:{c.name}")
+            if _ok(res):
+                seen_ok.add(key)
         return _verdict(self.name, "")
+
+
+_PLACEHOLDER = re.compile(r"^(<[^<>]*>|\{[^{}]*\}|\[[^\[\]]*\]|\.\.\.|xxx+|todo|tbd|n/a|example|value|placeholder)$", re.I)
+
+
+def schema_echo(args: dict[str, Any], schema: dict[str, Any]) -> str:
+    """An argument that repeats the schema instead of giving a value: its own name, its type's
+    name, its description, or a placeholder (`<date>`, `...`)."""
+    props = schema.get("properties") or {}
+    for key, value in args.items():
+        if not isinstance(value, str):
+            continue
+        v = value.strip().lower()
+        p = props.get(key) or {}
+        echoes = {key.lower(), key.lower().replace("_", " "), str(p.get("type", "")).lower(),
+                  str(p.get("description", "")).strip().lower(), str(p.get("title", "")).lower(), "string"}
+        if (v and v in echoes) or _PLACEHOLDER.match(v):
+            return key
+    return ""
 
 
 class ExecutionVerifier:
@@ -126,7 +157,7 @@ class TraceVerifier:
                 for v in leaves(args if isinstance(args, dict) else {}):
                     if isinstance(v, bool):
                         continue
-                    if not any(mentions(text, v) for text in known):
+                    if not any(mentions(text, v, whole=True) for text in known):
                         return _verdict(self.name, f"untraceable:{c.name}:{str(v)[:40]}")
             for c in m.tool_calls:  # results of this turn are known to later turns only
                 r = results.get(c.id)
@@ -222,8 +253,11 @@ class MoveVerifier:
 
 
 class ReplayVerifier:
-    """Re-runs each successful call of a deterministic, executable tool and compares the result: a
-    stored observation that the tool would not give is a tampered or fabricated row."""
+    """Re-runs each successful call of a tool whose own source says it is deterministic and compares
+    the result: a stored observation that the tool would not give is a tampered or fabricated row.
+    Determinism comes from the tool (its function, its server's configuration), never from the row;
+    a tool this run does not have cannot be re-run, and that is a stated failure, not a pass
+    (`factory verify --config RUN/config.yaml` gives the run's own sources)."""
 
     name = "replay"
 
@@ -231,17 +265,24 @@ class ReplayVerifier:
         self.runtime = runtime
 
     def verify(self, t: Trajectory) -> Verdict:
-        """Score: the share of deterministic calls actually re-run (a source this config lacks cannot be)."""
+        """Score: the share of successful calls re-run and matched."""
         sources = t.meta.get("tool_sources") or {}
         due = done = 0
         for _, c, res in calls(t):
             info = sources.get(c.name)
-            if res is None or not _ok(res) or not info or not info.get("deterministic") or info.get("source") == "openapi":
+            if res is None or not _ok(res):
                 continue
+            if not info:
+                return _verdict(self.name, f"unverifiable:{c.name}:no_source_in_meta")
+            if info.get("source") == "openapi":
+                continue  # an API description, not something to run: its results are simulated by design
             due += 1
-            spec = ToolSpec(name=info["runs"], description="", parameters={}, source=info["source"],
-                            origin=info["origin"])
-            if not self.runtime.can_replay(spec):
+            spec = ToolSpec(name=info.get("runs") or c.name, description="", parameters={},
+                            source=info.get("source", ""), origin=info.get("origin", ""))
+            det = self.runtime.deterministic(spec)
+            if det is None or not self.runtime.can_replay(spec):
+                return _verdict(self.name, f"unverifiable:{c.name}:source_not_in_this_run")
+            if not det:
                 continue
             done += 1
             again = self.runtime.replay(spec, _args(c) or {})
