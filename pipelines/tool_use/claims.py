@@ -15,10 +15,11 @@ import re
 from typing import Any
 
 from factory.schema import Trajectory, Verdict
-from pipelines.tool_use.mentions import leaves, mentions, numbers
+from pipelines.tool_use.mentions import leaves, numbers
 from pipelines.tool_use.verifiers import _ok, calls, final_reply, request
 
-TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h.]([0-5]\d)(?![\d:])(?:\s*([ap]\.?m\.?))?", re.I)
+# 08:20, 8h20, 8:20 pm, and the clock part of 2026-11-29T17:05:05
+TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:h]([0-5]\d)(?::[0-5]\d(?:\.\d+)?)?(?!\d)(?:\s*([ap])\.?m\b\.?)?", re.I)
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 CODE = re.compile(r"(?<![\w-])(?=[A-Z0-9-]*[A-Z])(?=[A-Z0-9-]*\d)[A-Z0-9]+(?:-[A-Z0-9]+)*(?![\w-])"
                   r"|(?<![\w-])[A-Z]{2,}(?:-[A-Z0-9]+)+(?![\w-])")
@@ -80,14 +81,20 @@ def unsupported(reply: str, sources: list[str]) -> str:
     for code in CODE.findall(reply):
         if not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", joined, re.I):
             return f"code:{code}"
-    stripped = DATE.sub(" ", TIME.sub(" ", LIST_MARK.sub(" ", reply)))
-    stripped = CODE.sub(" ", stripped)
+    stripped = CODE.sub(" ", _plain(LIST_MARK.sub(" ", reply)))
+    held = [x for src in sources for x, _ in numbers(_plain(src))]
     counts = _counts(sources)
-    for value, _ in numbers(stripped):
-        if value in counts or any(mentions(s, value, rounding=True) for s in sources):
+    for value, decimals in numbers(stripped):
+        # the reply may round what a tool returned (9,712 for 9712.3), never the other way round
+        if value in counts or any(abs(x - value) <= 0.5 * 10 ** -decimals + 1e-9 for x in held):
             continue
         return f"number:{value:g}"
     return ""
+
+
+def _plain(text: str) -> str:
+    """Text without its dates and clock times, whose digits are not quantities."""
+    return DATE.sub(" ", TIME.sub(" ", text))
 
 
 class ClaimsVerifier:

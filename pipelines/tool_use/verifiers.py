@@ -187,7 +187,11 @@ class AnswerVerifier:
         for _, c, res in calls(t):
             if res is not None and _ok(res):
                 last[c.name] = _data(res)
-        for step in _chain(t):
+        chain = _chain(t)
+        # fields a later step takes as input are plumbing (a station code fed to the departures
+        # board), not something the user asked to be told
+        fed = {(chain[i]["tool"], field) for step in chain for i, field in (step.get("fed") or {}).values()}
+        for step in chain:
             if step["tool"] not in last or last[step["tool"]] is None:
                 continue
             data = last[step["tool"]]
@@ -197,7 +201,8 @@ class AnswerVerifier:
                 if not EMPTY.search(final):
                     return _verdict(self.name, f"empty_result_not_reported:{step['tool']}")
                 continue
-            fresh = [v for v in leaves(data) if not isinstance(v, bool) and str(v).strip() and not mentions(req, v)]
+            told = {k: v for k, v in data.items() if (step["tool"], k) not in fed} if isinstance(data, dict) else data
+            fresh = [v for v in leaves(told) if not isinstance(v, bool) and str(v).strip() and not mentions(req, v)]
             if fresh and not any(mentions(final, v, rounding=True) for v in fresh):
                 return _verdict(self.name, f"result_not_in_answer:{step['tool']}")
         return _verdict(self.name, "")

@@ -93,3 +93,17 @@ def test_the_runs_own_accepted_rows_of_both_modes_pass_verify(tmp_path, run_dir)
     assert len(res) == len(rows) and all(r["accepted"] for r in res), [r for r in res if not r["accepted"]][:2]
     flags = {r["messages"][0]["content"].split()[-1] for r in rows}
     assert flags == {"/think", "/no_think"}  # the dual-mode convention chat templates understand
+
+
+def test_config_gives_the_pipeline_and_conflicts_are_one_line(tmp_path):
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps(rec(GOOD, reference_answer="42")) + "\n")
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("pipeline: agentic_cot\n")
+    p = factory("verify", "--config", str(cfg), str(f))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout.splitlines()[0])["accepted"] is True
+    p = factory("verify", "--config", str(cfg), "--pipeline", "math", str(f))
+    assert p.returncode == 2 and "pipeline is 'agentic_cot'" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    p = factory("verify", str(f))
+    assert p.returncode == 2 and "--pipeline" in p.stderr

@@ -7,6 +7,7 @@ import pytest
 
 from factory.schema import FunctionCall, Message, ToolCall, Trajectory
 from pipelines.tool_use.mentions import mentions
+from pipelines.tool_use.claims import ClaimsVerifier
 from pipelines.tool_use.verifiers import (AnswerVerifier, ExecutionVerifier, FormatVerifier, MoveVerifier,
                                           TraceVerifier)
 
@@ -44,7 +45,7 @@ def row(turns, final, variant="normal", **meta):
 GOOD_DIST = {"latitude_a": 48.8566, "longitude_a": 2.3522, "latitude_b": 35.0, "longitude_b": 139.0}
 GOOD = [("city_info", {"city": "Paris"}, json.dumps(PARIS)),
         ("distance_km", GOOD_DIST, json.dumps({"distance_km": 9712.3}))]
-ALL = [FormatVerifier(), ExecutionVerifier(), TraceVerifier(), AnswerVerifier(), MoveVerifier()]
+ALL = [FormatVerifier(), ExecutionVerifier(), TraceVerifier(), AnswerVerifier(), ClaimsVerifier(), MoveVerifier()]
 
 
 def failures(t):
