@@ -21,6 +21,7 @@ from pipelines.research.corpora.library import Library
 from pipelines.research.guide import ResearchGuide
 from pipelines.research.perturb import Perturbation, describe
 from pipelines.research.tasks import Options, build_tasks, resolve_defaults
+from pipelines.research.replay import ReplayVerifier
 from pipelines.research.tools import ResearchTools, schemas
 from pipelines.research.verifiers import (AnswerVerifier, CallsVerifier, CitationVerifier, EvidenceVerifier,
                                           JudgeVerifier, RecallVerifier, ThinkTwiceVerifier)
@@ -82,7 +83,7 @@ class ResearchPipeline(Pipeline):
         out: list[Verifier] = [CallsVerifier(self.lib_for), AnswerVerifier(self.lib_for),
                                EvidenceVerifier(self.lib_for, o.min_gold_share), ThinkTwiceVerifier(),
                                CitationVerifier(self.lib_for, o.min_support),
-                               RecallVerifier(self.lib_for, o.min_recall)]
+                               RecallVerifier(self.lib_for, o.min_recall), ReplayVerifier(self.lib_for, o.page_chars)]
         return out + [JudgeVerifier()] if o.judge else out
 
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
@@ -133,7 +134,7 @@ class ResearchPipeline(Pipeline):
         meta: dict[str, Any] = {
             "mode": mode, "attempt": attempt, "corpus": p["corpus"], "question": p["question"],
             "stop_reason": stop, "tool_calls": res.tool_calls, "tool_errors": res.tool_errors,
-            "queries": tools.queries, "guided": o.guided, "teacher_format": res.teacher_format,
+            "queries": tools.queries, "guided": o.guided, "page_chars": o.page_chars, "teacher_format": res.teacher_format,
             "teacher_aside": "demonstration" if aside and not lesson else ("lesson" if lesson else None)}
         if mode == "closed":
             meta.update(chain=p["chain"], fact=p["fact"], hops=p["hops"], perturbation=describe(plan))

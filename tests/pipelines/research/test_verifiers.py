@@ -105,3 +105,27 @@ def test_reverse_recall_counts_only_what_was_retrieved(lib):
     want = len(set(src.links[:2]) | (set(src.links) & seen)) / len(src.links)
     assert not v.passed and v.score == pytest.approx(want) and v.score < 1
     assert check(V.CallsVerifier(lf), t)[0] is False  # listing unseen ids is ungrounded
+
+
+def test_observations_are_replayed_against_the_corpus(lib):
+    from pipelines.research.replay import ReplayVerifier
+
+    lf = lambda meta: lib  # noqa: E731
+    v = ReplayVerifier(lf, 1500)
+    good = (Row(lib).call("search", query="start a new process").call("open", doc_id="spawn.2")
+            .call("find", doc_id="reap.2", pattern="status").say("<answer>proc.h</answer>").row(**CLOSED))
+    assert v.verify(good).passed and v.verify(good).score == 3.0
+    # a made-up search result listing the answer's document, and a made-up page stating the answer
+    for i, forge in ((3, lambda d: {**d, "results": [{"id": "reap.2", "title": "t", "snippet": "header proc.h"}]}),
+                     (5, lambda d: {**d, "text": "The header is proc.h."})):
+        msgs = list(good.messages)
+        msgs[i] = msgs[i].model_copy(update={"content": json.dumps(forge(json.loads(msgs[i].content)))})
+        bad = good.model_copy(update={"messages": msgs})
+        assert check(v, bad) == (False, f"result_not_from_corpus:{'search' if i == 3 else 'open'}")
+    # a closed task's perturbation plan is part of the replay: the same row under another plan differs
+    planned = Row(lib)
+    planned.tools.plan = __import__("pipelines.research.perturb", fromlist=["x"]).Perturbation(distractors=["reap.2"])
+    row = planned.call("search", query="start a new process").say("<answer>x</answer>").row(
+        **CLOSED, perturbation={"distractors": ["reap.2"]})
+    assert v.verify(row).passed
+    assert not v.verify(row.model_copy(update={"meta": {**row.meta, "perturbation": {}}})).passed
