@@ -9,6 +9,7 @@ import typer
 
 from factory import logs
 from factory.cli import (
+    calibrate_cmd,
     dedup_cmd,
     deploy_cmd,
     export_cmd,
@@ -50,6 +51,7 @@ app.command("verify")(verify_cmd.verify)
 app.command("dedup")(dedup_cmd.dedup)
 app.command("inspect")(inspect_cmd.inspect)
 app.command("review")(review_cmd.review)
+app.command("calibrate")(calibrate_cmd.calibrate_cmd)
 app.command("export")(export_cmd.export)
 app.command("report")(report_cmd.report)
 app.command("migrate")(migrate_cmd.migrate)

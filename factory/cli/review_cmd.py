@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from factory.inspect import audit
+from factory.inspect.calibrate import disagrees
 from factory.inspect.query import STRATUM_SQL, Filters, sample, select
 from factory.inspect.reader import open_run
 from factory.inspect.render import trajectory
@@ -26,6 +27,8 @@ def review(
     sample_: str = typer.Option("stratified", "--sample", help="stratified | random | first"),
     seed: int = typer.Option(0, help="sampling seed: the same seed gives the same sample"),
     side: Optional[str] = typer.Option(None, help="only accepted or rejected rows"),
+    disagreements_first: bool = typer.Option(False, "--disagreements-first",
+                                             help="rows whose label says the opposite of the verifiers come first"),
 ) -> None:
     """Review sampled rows one by one; labels are appended to RUN/audit.jsonl."""
     who = reviewer or os.environ.get("FACTORY_REVIEWER") or os.environ.get("USER") or getpass.getuser()
@@ -36,8 +39,10 @@ def review(
         console.print("nothing to review: no committed rows match")
         raise typer.Exit(1)
     labels = audit.load(r.audit_path)
+    if disagreements_first:
+        rows = sorted(rows, key=lambda row: not disagrees(row, labels.get(row["id"])))
     ids = [row["id"] for row in rows]
-    i = next((k for k, rid in enumerate(ids) if rid not in labels), 0)
+    i = 0 if disagreements_first else next((k for k, rid in enumerate(ids) if rid not in labels), 0)
     while True:
         done = sum(rid in labels for rid in ids)
         row = rows[i]

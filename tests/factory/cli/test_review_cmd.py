@@ -59,3 +59,25 @@ def test_jump_to_id(run_dir):
     child.expect_exact("> ")
     child.sendline("q")
     child.expect(pexpect.EOF)
+
+
+def test_disagreements_first(run_dir):
+    from factory.inspect import audit
+    from factory.inspect.query import Filters, sample, select
+    from factory.inspect.query import STRATUM_SQL
+    from factory.inspect.reader import open_run
+
+    rows = sample(select(open_run(run_dir), Filters(), f"*, {STRATUM_SQL} AS stratum"), 4, "stratified", 0)
+    last = rows[-1]  # sampled last; a label against the verifiers brings it to the front
+    audit.append(run_dir / "audit.jsonl", last["id"], "reject" if last["side"] == "accepted" else "accept", "x", "bob")
+    child = spawn(run_dir, "--disagreements-first")
+    child.expect_exact("row 1/4 · labelled")
+    child.expect_exact("> ")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child = spawn(run_dir)
+    child.expect_exact("row 1/4")
+    assert "labelled" not in child.readline()
+    child.expect_exact("> ")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
