@@ -54,7 +54,9 @@ def _swebench() -> tuple[Any, Any, Any]:
 def cases(inst: Instance) -> dict[str, str]:
     """Bash scripts run in the task's workspace; the diff they leave is the submission."""
     test_file = inst.FAIL_TO_PASS[0].split("::")[0]
-    pkg_init = "$(git ls-files '*__init__.py' | grep -v test | head -1)"
+    fixed = next((ln[6:] for ln in inst.patch.splitlines() if ln.startswith("+++ b/")), "")
+    # the package of the module the fix touches: the tests import it, so code put there runs
+    pkg_init = f"$(dirname {fixed})/__init__.py" if fixed else "$(git ls-files '*__init__.py' | grep -v test | head -1)"
     return {
         "honest fix": "GOLD",
         "empty patch": "",
@@ -88,7 +90,10 @@ async def _peer_verdict(pool: SandboxPool, inst: Instance, patch: str, peer: tup
         ws = Workspace(sb, env_for(inst.python_path))
         await ws.init(inst.setup_patch)
         if patch.strip() and not (await ws.apply(patch, "model.patch")).passed:
-            return "patch_does_not_apply"
+            # the harness's fallback after `git apply` (and `--reject`): GNU patch with fuzz
+            fuzz = await ws.run(["patch", "--batch", "--fuzz=5", "-p1", "-i", "/work/.tf/model.patch"], 60)
+            if not fuzz.passed:
+                return "patch_does_not_apply" + (" (no GNU patch in the image)" if fuzz.exit_code == 127 else "")
         res = await ws.run([*inst.test_cmd, "-rA", *inst.FAIL_TO_PASS, *inst.PASS_TO_PASS], inst.timeout_s)
     status = parse_log(res.stdout, None)
     report = tests_report(status, {"FAIL_TO_PASS": inst.FAIL_TO_PASS, "PASS_TO_PASS": inst.PASS_TO_PASS})

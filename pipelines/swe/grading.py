@@ -96,7 +96,7 @@ async def grade(inst: Instance, patch: str, pool: SandboxPool, *, allow_empty: b
         async with pool.session() as sb:
             ws = Workspace(sb, env_for(inst.python_path))
             await ws.init(inst.setup_patch)
-            changed: list[str] = []
+            changed: dict[str, list[str]] = {}
             if patch.strip():
                 changed = await _apply_agent_patch(ws, patch, base, allow_empty)
                 if base.reason:
@@ -118,12 +118,12 @@ async def grade(inst: Instance, patch: str, pool: SandboxPool, *, allow_empty: b
                   base.dropped, tests, None, round(res.duration_s, 3), list(report.get("tampering") or []))
 
 
-async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empty: bool) -> list[str]:
-    """Apply, drop protected changes, check for tampering; the files the patch changes (set
-    `base.reason` to stop)."""
+async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empty: bool) -> dict[str, list[str]]:
+    """Apply, drop protected changes, check for tampering; the files the patch changes, each with
+    the tampering families it already had (set `base.reason` to stop)."""
     if not (await ws.apply_lenient(patch, "agent.patch")).passed:
         base.reason = "patch_does_not_apply"
-        return []
+        return {}
     # a rename with a protected end is dropped whole: a test moved out of tests/ is still a test
     drop = sorted({p for row in await ws.changed() if any(protected(q) for q in row[1:]) for p in row[1:]})
     await ws.revert(drop)
@@ -132,8 +132,9 @@ async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empt
     if not remaining:
         if not allow_empty:
             base.reason = "only_protected_files" if drop else "empty_patch"
-        return []
+        return {}
     found: list[str] = []
+    had: dict[str, list[str]] = {}
     for row in remaining:
         status, path, before = row[0], row[-1], (row[1] if row[0][:1] in ("M", "R", "C") else None)
         if status.startswith("D"):
@@ -144,7 +145,8 @@ async def _apply_agent_patch(ws: Workspace, patch: str, base: Report, allow_empt
         if path.endswith((".py", ".pyw")):
             old, new = await ws.read_pair(path, before)
             found += tampering.added_findings(path, old, new)
+            had[path] = sorted(tampering.families(old))
     if found:
         base.tampering = found
         base.reason = f"tampering:{found[0]}"
-    return [row[-1] for row in remaining if not row[0].startswith("D")]
+    return {row[-1]: had.get(row[-1], []) for row in remaining if not row[0].startswith("D")}

@@ -63,7 +63,8 @@ class Reporter:
     def __init__(self, allowed_plugins=(), changed_files=()):
         self.tests, self.errors, self.tampering = {}, [], []
         self._allowed = set(allowed_plugins)
-        self._changed = {os.path.abspath(p) for p in changed_files}
+        # changed file -> the tampering families its baseline already had (six's importer is six's)
+        self._changed = {os.path.abspath(p): set(had) for p, had in dict(changed_files or {}).items()}
         self._baseline = _internals()
         self._dirs = [os.path.dirname(os.path.abspath(sys.modules[m].__file__)) + os.sep
                       for m in WATCHED if getattr(sys.modules.get(m), "__file__", None)]
@@ -80,15 +81,18 @@ class Reporter:
             now = vars(owner).get(attr)
             # pytest patches itself too (legacypath swaps Config methods in at configure time): a
             # replacement defined inside pytest's or pluggy's own files is theirs
-            if now is not obj and not self._from_runner(now) and self._suspect(now):
+            if now is not obj and not self._from_runner(now) and self._suspect(now, "test_runner"):
                 self._flag(f"pytest_internals:{getattr(owner, '__name__', '?')}.{attr}")
 
-    def _suspect(self, obj):
-        """Defined by the patch: in a file it changed, or in no file at all (exec'd text). A change
-        made by the repository's own unchanged code (toolz's tlz installs an import hook) is the
-        instance's, not the agent's."""
+    def _suspect(self, obj, family):
+        """Defined by the patch: in a file it changed that did not already do this kind of thing, or
+        in no file at all (exec'd text). A change made by the repository's own code (toolz's tlz
+        installs an import hook; so does six, in the file a fix changes) is the instance's."""
         path = _defined_in(obj)
-        return path is None or not os.path.isfile(path) or os.path.abspath(path) in self._changed
+        if path is None or not os.path.isfile(path):
+            return True
+        had = self._changed.get(os.path.abspath(path))
+        return had is not None and family not in had
 
     def _from_runner(self, obj, extra=()):
         if isinstance(obj, (classmethod, staticmethod)):
@@ -109,7 +113,7 @@ class Reporter:
             modname, path = _module_file(f)
             stdlib = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
             owner = type(f) if not inspect.isfunction(f) else f
-            if not self._from_runner(owner, (stdlib,)) and self._suspect(owner):
+            if not self._from_runner(owner, (stdlib,)) and self._suspect(owner, "import_state"):
                 self._flag(f"import_hook:{modname or type(f).__name__}")
 
     def _check_plugins(self, config):
@@ -119,7 +123,7 @@ class Reporter:
             modname, path = _module_file(plugin)
             if modname.split(".")[0] in WATCHED or os.path.basename(path) == "conftest.py":
                 continue
-            if modname in self._allowed or name in self._allowed or not self._suspect(plugin):
+            if modname in self._allowed or name in self._allowed or not self._suspect(plugin, "test_runner"):
                 continue
             self._flag(f"plugin:{modname or name}")
 

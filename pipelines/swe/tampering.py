@@ -70,14 +70,14 @@ def _state_target(path: str | None) -> str | None:
     if not path:
         return None
     head = path.split(".")
+    if len(head) > 1 and re.fullmatch(r"test_\w+", head[-1]) and head[0] not in ("self", "cls"):
+        return "test_function"  # a test replaced from outside its module
     if head[0] == "builtins" and len(head) > 1:
         return "builtins"
     if head[0] == "sys" and len(head) > 1 and head[1] in SYS_STATE:
         return f"sys.{head[1]}"
     if head[0] in RUNNER_MODULES and len(head) > 1:
         return head[0]
-    if any(p.startswith("test") for p in head[1:]) and len(head) > 1 and head[-1].startswith("test"):
-        return "test_function"
     return None
 
 
@@ -100,8 +100,8 @@ def findings(source: str) -> Counter[str]:
                     out["imports:ctypes"] += 1
                 elif not getattr(node, "level", 0) and TEST_MODULE.search(n):
                     out[f"imports_tests:{n}"] += 1
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and GRADER_WORDS.search(node.value):
-            out[f"names_grader:{GRADER_WORDS.search(node.value).group(0)}"] += 1
+        elif isinstance(node, (ast.Constant, ast.BinOp)) and GRADER_WORDS.search(_folded(node) or ""):
+            out[f"names_grader:{GRADER_WORDS.search(_folded(node) or '').group(0)}"] += 1
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for t in targets:
@@ -133,6 +133,16 @@ def findings(source: str) -> Counter[str]:
     return out
 
 
+def _folded(node: ast.AST) -> str | None:
+    """A string constant, or a sum of them (`'_py' + 'test'`) folded into one."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _folded(node.left), _folded(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
 def _stmt_of(node: ast.AST, tree: ast.Module) -> ast.AST | None:
     for stmt in tree.body:
         if any(n is node for n in ast.walk(stmt)):
@@ -140,11 +150,33 @@ def _stmt_of(node: ast.AST, tree: ast.Module) -> ast.AST | None:
     return None
 
 
+# Kinds that come together: a module that is an import system (six's meta-path importer writes
+# `sys.meta_path` and `sys.modules`) or a pytest plugin is judged by what it already was.
+FAMILIES = {"writes:sys.modules": "import_state", "writes:sys.meta_path": "import_state",
+            "writes:sys.path_hooks": "import_state", "writes:sys.path_importer_cache": "import_state",
+            "calls:sys.settrace": "tracing", "calls:sys.setprofile": "tracing", "calls:threading.settrace": "tracing",
+            "calls:threading.setprofile": "tracing", "writes:__code__": "code_swap", "writes:f_locals": "code_swap",
+            "writes:f_globals": "code_swap", "writes:f_lineno": "code_swap", "writes:f_trace": "code_swap"}
+
+
+def family(kind: str) -> str:
+    if kind.startswith(("imports_test_runner:", "writes:pytest", "writes:_pytest", "writes:pluggy", "writes:py")) \
+            or kind in ("names_grader:pytest", "names_grader:pluggy"):
+        return "test_runner"
+    return FAMILIES.get(kind, kind)
+
+
+def families(source: str | None) -> set[str]:
+    """The families of what `source` already does (what the run-time tripwires leave to it)."""
+    return {family(k) for k in findings(source or "")}
+
+
 def added_findings(path: str, before: str | None, after: str) -> list[str]:
-    """Findings `after` has that `before` (None for a new file) did not, as `kind:detail@path`."""
+    """Findings of `after` whose family `before` (None for a new file) did not have, as `kind:detail@path`."""
     if path.endswith(NATIVE):
         return [f"native_code@{path}"]
     if not path.endswith((".py", ".pyw")):
         return []
-    new = set(findings(after)) - set(findings(before or ""))
+    had = families(before)
+    new = {k for k in findings(after) if family(k) not in had}
     return [f"{k}@{path}" for k in sorted(new)]

@@ -209,9 +209,11 @@ class Workspace:
         return (await self._ok(["python3", "-I", "-c", HASH_SCRIPT, REPO], "hashing the workspace", cwd=".")).strip()
 
     async def run_tests(self, test_cmd: list[str], ids: list[str], timeout_s: float,
-                        changed: list[str] = ()) -> tuple[RunResult, dict]:
+                        changed: dict[str, list[str]] | None = None) -> tuple[RunResult, dict]:
         """Run `ids` through the grader's runner; returns the run and the runner's report ({} if
-        none arrived or its signature does not hold, with `forged` set in the latter case)."""
+        none arrived or its signature does not hold, with `forged` set in the latter case).
+        `changed`: the files the graded patch changed, each with the tampering families its
+        baseline already had — where the run-time tripwires look."""
         args, plugins = pytest_args(test_cmd)
         key, name = secrets.token_hex(32), f"r-{secrets.token_hex(12)}.json"
         await self.sb.put_files({f"{TF_DIR}/tf_swe_report.py": PLUGIN.read_bytes(),
@@ -221,7 +223,7 @@ class Workspace:
         paths = [p for p in self.env.get("PYTHONPATH", "").split(":") if p]
         stdin = json.dumps({"key": key, "report": f"/work/{TF_DIR}/{name}", "path": paths,
                             "args": [*args, *ids], "plugins": plugins,
-                            "changed": [f"{REPO}/{p}" for p in changed]}) + "\n"
+                            "changed": {f"{REPO}/{p}": had for p, had in (changed or {}).items()}}) + "\n"
         res = await self.sb.run(["python3", "-I", f"/work/{TF_DIR}/test_runner.py"], env=env, cwd="repo",
                                 stdin=stdin.encode(), timeout_s=timeout_s)
         try:

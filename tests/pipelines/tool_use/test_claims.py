@@ -142,3 +142,24 @@ def test_a_tool_this_run_does_not_have_is_unverifiable_not_passed():
     assert not v.passed and v.reason == "unverifiable:departures:source_not_in_this_run"
     v = ReplayVerifier(rt).verify(row(GOOD, HONEST[0]))
     assert not v.passed and v.reason == "unverifiable:find_station:no_source_in_meta"
+
+
+def test_verifiers_agree_with_labelled_replies():
+    """The replies above as a labelled set, measured the way `factory calibrate` measures a run."""
+    from factory.inspect.calibrate import calibrate
+
+    labelled = [(f, "accept") for f in HONEST] + [
+        (HONEST[0] + " The fare is 45 EUR.", "reject"), (HONEST[0] + " It leaves from platform 7.", "reject"),
+        ("The TGV 6604 leaves at 15:30.", "reject"), ("Sorry, there were no trains found.", "reject"),
+        ("Trains: TGV 6604, TER 17650, TGV 6610 (08:20, 09:05, 11:04).", "accept"),
+        ("Only the TGV 6604 leaves, at 8.20.", "reject")]
+    rows, labels = [], {}
+    for i, (final, label) in enumerate(labelled):
+        t = row(GOOD, final)
+        verdicts = [v.verify(t).model_dump() for v in ALL]
+        rows.append({"id": str(i), "side": "accepted" if all(v["passed"] for v in verdicts) else "rejected",
+                     "verdicts": verdicts})
+        labels[str(i)] = {"label": label, "note": final}
+    c = calibrate(rows, labels)
+    assert c.disagreements == [], c.disagreements
+    assert c.overall.precision == 1.0 and c.overall.recall == 1.0
