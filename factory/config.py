@@ -175,6 +175,11 @@ class DeployConfig(Strict):
 class RunConfig(Strict):
     # The file the config came from, so that errors found later (a pipeline's options) can name it.
     _source: str | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> str | None:
+        """The YAML file this config was read from (None: flags or code only)."""
+        return self._source
     pipeline: str
     name: str | None = Field(None, description="run directory name; defaults to the pipeline name")
     output_dir: str = "runs"

@@ -11,6 +11,18 @@ class UserError(Exception):
     """Bad input from the user (config, paths, flags). Printed as one line, exit code 2."""
 
 
+class ConfigError(UserError):
+    """A config field found wrong after loading (a pipeline's option: a tool source, an input file).
+    `where(source)` names the file it came from, so the line points at the file and the field."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
+
+    def where(self, source: str | None) -> UserError:
+        return UserError(f"{source}: {self}") if source else self
+
+
 def one_line(text: str, limit: int = 600) -> str:
     """What the CLI prints: an error whose text embeds another library's multi-line message still
     ends as one line (continuation lines joined with ' | ')."""
@@ -26,6 +38,12 @@ class StorageFull(Exception):
 
 def is_storage_full(e: BaseException) -> bool:
     return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def storage_full(e: OSError, where: object, what: str = "") -> StorageFull:
+    """The one wording of a full disk: where, what was lost (`what`), and what to do."""
+    return StorageFull(f"{where}: {e.strerror or e} ({e.filename or 'a write'}); {what or 'committed shards are intact'}"
+                       " — free space and rerun the same command to resume")
 
 
 class TeacherError(Exception):
@@ -69,3 +87,25 @@ def plain_error(e: BaseException, limit: int = 400) -> str:
 
 class WorkersLost(Exception):
     """More chunk workers were lost (nodes gone, actors crashed) than `runner.worker_restarts` allows."""
+
+
+# Exit codes: 1 the run stopped (storage, workers), 2 bad input, 3 the teacher is gone, 130 interrupted.
+def explain(e: BaseException) -> tuple[int, str] | None:
+    """The one place an expected failure becomes its line and exit code (the CLI prints it, the
+    driver writes it to run.log). None: not an expected failure — a bug, shown with its traceback."""
+    from sandboxes.base import SandboxError  # the sandboxes package's own error; imported here, not at the top
+
+    if isinstance(e, UserError):
+        return 2, one_line(str(e))
+    if isinstance(e, SandboxError):
+        return 2, f"sandbox: {one_line(str(e))}"
+    if isinstance(e, TeacherUnavailable):
+        return 3, (f"the teacher stopped answering: {plain_error(e)}. Committed shards are intact; rerun the same "
+                   "command to resume once the teacher is back.")
+    if isinstance(e, (WorkersLost, StorageFull)):
+        return 1, one_line(str(e))
+    if isinstance(e, OSError) and is_storage_full(e):
+        return 1, str(storage_full(e, "storage"))
+    if isinstance(e, KeyboardInterrupt):
+        return 130, "interrupted: committed shards are intact; rerun the same command to resume."
+    return None

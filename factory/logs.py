@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import re
 import traceback
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -145,17 +146,47 @@ def run_log(path: Path, extra_components: set[str] | None = None) -> Iterator[Js
         uninstall(handler)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_worker_log = logging.getLogger("factory.workers.output")
+
+
+def _log_worker_lines(data: dict[str, Any]) -> None:
+    """Lines a Ray actor printed (vLLM's and torch's start-up warnings, progress bars, a crashing
+    worker's traceback) as run.log records: the console is for our lines (`-v` shows these too);
+    a worker's death is reported by the driver itself."""
+    if data.get("pid") == "autoscaler":  # Ray's own cluster status every few seconds: not the workers' words
+        return
+    who = f"{data.get('actor_name') or data.get('task_name') or 'worker'} pid={data.get('pid')}"
+    for line in data.get("lines") or []:
+        # A progress bar redraws with carriage returns: its last state is the line.
+        text = _ANSI.sub("", str(line)).rsplit("\r", 1)[-1].strip()
+        if text:
+            _worker_log.info("(%s%s) %s", who, " stderr" if data.get("is_err") else "", text)
+
+
+def route_worker_output() -> None:
+    """After `ray.init(log_to_driver=True)`: send what actors print to logging (run.log) instead of
+    the driver's stdout/stderr. Ray exposes the stream as a dispatcher with named handlers."""
+    from ray._private.ray_logging import global_worker_stdstream_dispatcher as streams
+
+    streams.remove_handler("ray_print_logs")
+    streams.remove_handler("tf_worker_output")
+    streams.add_handler("tf_worker_output", _log_worker_lines)
+
+
 FINAL = {"tf_final": True}  # `log.error(..., extra=FINAL)`: for run.log only; the CLI prints it as its error line
 
 
 def setup_cli(verbose: int, quiet: bool) -> None:
-    """The console handler: warnings by default (the progress bar and tables say the rest)."""
+    """The console handler: our warnings by default (the progress bar and tables say the rest)."""
     from rich.console import Console
     from rich.logging import RichHandler
 
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     handler = RichHandler(console=Console(stderr=True), level=level, show_path=False, rich_tracebacks=False)
-    handler.addFilter(_OursOrWarnings())
+    # Our lines only: other libraries' warnings (and Python warnings, captured) go to run.log.
+    handler.addFilter(lambda r: r.levelno >= logging.ERROR or r.name.split(".", 1)[0] in OUR_COMPONENTS)
+    logging.captureWarnings(True)
     # The run's last error goes to run.log; on the console the CLI prints it once, as its one line.
     handler.addFilter(lambda r: not getattr(r, "tf_final", False))
     install(handler, level)

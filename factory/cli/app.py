@@ -27,8 +27,7 @@ from factory.cli import (
     stats_cmd,
     verify_cmd,
 )
-from factory.errors import StorageFull, TeacherUnavailable, UserError, WorkersLost, is_storage_full, one_line, plain_error
-from sandboxes.base import SandboxError
+from factory.errors import explain
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Manufacture verified agentic trajectories with a teacher model.")
@@ -65,27 +64,13 @@ plugins_cmd.add_plugin_commands(app)
 def main() -> None:
     try:
         app()
-    except UserError as e:
-        print(f"error: {one_line(str(e))}", file=sys.stderr)
-        sys.exit(2)
-    except SandboxError as e:
-        print(f"error: sandbox: {one_line(str(e))}", file=sys.stderr)
-        sys.exit(2)
-    except TeacherUnavailable as e:
-        print(f"error: the teacher stopped answering: {plain_error(e)}. Committed shards are intact; rerun the same "
-              "command to resume once the teacher is back.", file=sys.stderr)
-        sys.exit(3)
-    except (WorkersLost, StorageFull) as e:
-        print(f"error: {one_line(str(e))}", file=sys.stderr)
-        sys.exit(1)
-    except OSError as e:
-        if not is_storage_full(e):
+    except (Exception, KeyboardInterrupt) as e:
+        known = explain(e)
+        if known is None:
             raise
-        print(f"error: {e.filename or 'a write'}: {e.strerror}; free space and rerun the same command", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("interrupted: committed shards are intact; rerun the same command to resume.", file=sys.stderr)
-        sys.exit(130)
+        code, line = known
+        print(line if code == 130 else f"error: {line}", file=sys.stderr)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def k8s_name(run_name: str, limit: int = 36) -> str:
 def _require(cfg: RunConfig, field: str, what: str) -> Any:
     value = getattr(cfg.deploy, field)
     if value is None:
-        raise UserError(f"{cfg._source or 'config'}: deploy.{field}: required by `factory deploy`: {what}")
+        raise UserError(f"{cfg.source or 'config'}: deploy.{field}: required by `factory deploy`: {what}")
     return value
 
 

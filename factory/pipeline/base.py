@@ -56,7 +56,7 @@ class Pipeline(abc.ABC):
         try:
             self.options = self.Options.model_validate(cfg.pipeline_options)
         except ValidationError as e:
-            where = f"{cfg._source}: " if cfg._source else ""
+            where = f"{cfg.source}: " if cfg.source else ""
             msg = describe_validation_error(e, f"{where}pipeline_options ({self.name})")
             raise UserError(msg) from None
 

@@ -16,7 +16,7 @@ from factory.dedup.contamination import Contamination, task_text
 from factory.dedup import signature
 from factory.dedup.index import DedupIndex
 from factory.dedup.signature import Signature, Signer
-from factory.errors import StorageFull, UserError, is_storage_full
+from factory.errors import UserError, is_storage_full, storage_full
 from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_manifest
 from factory.pipeline.view import PipelineView
 from factory.records import from_table, to_table
@@ -144,9 +144,8 @@ class Committer:
             if not is_storage_full(e):
                 raise
             tasks = sum(len(r.task_ids) for r in self.buffer)
-            raise StorageFull(f"{self.run_dir}: {e.strerror or e} while committing {tasks} task(s); that commit was "
-                              f"discarded, the {len(self.manifest.commits)} earlier commit(s) are intact — free space "
-                              "and rerun the same command to resume") from None
+            raise storage_full(e, self.run_dir, f"a commit of {tasks} task(s) was discarded, the "
+                               f"{len(self.manifest.commits)} earlier commit(s) are intact") from None
 
     def _commit(self, written: list[str]) -> Commit:
         seq = self.manifest.next_seq()

@@ -17,8 +17,8 @@ from typing import Any
 
 from factory import logs, provenance
 from factory.config import RunConfig
-from factory.manifest import load_manifest
-from factory.errors import StorageFull, TeacherUnavailable, UserError, is_storage_full, plain_error
+from factory.manifest import Manifest, load_manifest
+from factory.errors import ConfigError, TeacherUnavailable, UserError, explain, is_storage_full, plain_error, storage_full
 from factory.pipeline import Pipeline, PipelineView
 from factory.pipeline.registry import PipelineRef, resolve
 from factory.runner.committer import Committer
@@ -60,10 +60,8 @@ def plan(cfg: RunConfig, ref: PipelineRef | None = None) -> tuple[Pipeline, list
     pipeline = (ref or resolve(cfg.pipeline)).load()(cfg)
     try:
         tasks = pipeline.tasks()
-    except UserError as e:  # an option of the config (a tool source, an input file) failed: name the config
-        if cfg._source and str(e).startswith("pipeline_options"):
-            raise UserError(f"{cfg._source}: {e}") from None
-        raise
+    except ConfigError as e:  # an option of the config (a tool source, an input file) failed: name the config
+        raise e.where(cfg.source) from None
     if cfg.limit is not None:
         tasks = tasks[: cfg.limit]
     return pipeline, tasks
@@ -81,78 +79,131 @@ def grow(cfg: RunConfig, stream_option: str | None, add: int) -> RunConfig:
     return cfg.model_copy(update=update)
 
 
+@dataclass
+class Plan:
+    """What a run will do, worked out before anything is written (bad options fail here)."""
+
+    cfg: RunConfig
+    ref: PipelineRef
+    pipeline: Pipeline
+    tasks: list[Task]
+    stream_option: str | None
+
+
+@dataclass
+class Started:
+    """A run dir opened and locked, and (when tasks are left) the teacher, executor and committer."""
+
+    run_dir: Path
+    manifest: Manifest
+    tasks: list[Task]
+    pending: list[Task]
+    run_log: logs.JsonLinesHandler
+    executor: Any = None
+    committer: Committer | None = None
+
+
 def run(cfg: RunConfig, progress: Progress | None = None, teacher: Teacher | None = None,
         add: int | None = None) -> RunOutcome:
     """`teacher` injects a ready teacher (tests, benchmarks); by default the config builds one.
     `add`: run only the next `add` tasks not yet committed (a nightly top-up of a named run)."""
     progress = progress or Progress()
     t0 = time.monotonic()
+    p = make_plan(cfg, add, check_teacher=teacher is None)
+    with contextlib.ExitStack() as stack:
+        st = start(p, add, stack, progress, teacher)
+        if st.pending:
+            drive(p.cfg, st, progress)
+        stats = finish(st)
+    return RunOutcome(st.run_dir, stats, time.monotonic() - t0, len(st.pending), p.pipeline.view())
+
+
+def make_plan(cfg: RunConfig, add: int | None, check_teacher: bool) -> Plan:
     ref = resolve(cfg.pipeline)
     stream_option = ref.load().stream_option
     if add is not None:
         cfg = grow(cfg, stream_option, add)
-    pipeline, tasks = plan(cfg, ref)  # bad options or teacher settings fail here, before anything is written
-    view = pipeline.view()
+    pipeline, tasks = plan(cfg, ref)
+    # The resolved options (defaults filled in) are what the run dir records.
     cfg = cfg.model_copy(update={"pipeline_options": pipeline.options.model_dump(mode="json")})
-    if teacher is None:
+    if check_teacher:
         preflight(cfg.teacher)
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(RunLock(cfg.run_dir))  # before anything reads or cleans the directory
-        run_dir, manifest = open_run_dir(cfg, view, pipeline.option_defaults(), stream_option)
-        done_ids = {t for c in manifest.commits for t in c.task_ids}
-        pending = [t for t in tasks if t.id not in done_ids]
-        if add is not None:
-            pending = _top_up(pending, add, len(done_ids), cfg.pipeline, stream_option)
-            tasks = [t for t in tasks if t.id in done_ids] + pending
-        run_log = stack.enter_context(logs.run_log(run_dir / "run.log", {type(pipeline).__module__.split(".")[0]}))
-        stack.enter_context(logs.log_context(run_id=manifest.run_id))
-        log.info("run %s: %d tasks, %d committed, %d to do (pipeline %s)", manifest.run_id,
-                 len(tasks), len(tasks) - len(pending), len(pending), cfg.pipeline)
-        if cfg.runner.executor == "ray" and not cfg.runner.address:
-            # Even with nothing to do: a run killed after its last commit left its Ray session behind.
-            reap_stale_temp_dirs()
-        if pending:
-            stack.callback(progress.stop)
-            progress.status("preparing the pipeline's environment")
-            pipeline.preflight()
-            use_ray = cfg.runner.executor == "ray"
-            if use_ray:
-                progress.status("starting Ray")
-                stack.enter_context(RaySession(cfg))
-            progress.status(f"starting teacher ({cfg.teacher.backend})")
-            handle = TeacherHandle(teacher) if teacher else build_teacher(cfg.teacher, use_ray=use_ray,
-                                                                          log_sink=run_log.write_many)
-            stack.callback(handle.close)
-            info = handle.teacher.info
-            log.info("teacher ready: %s %s, sampling %s", info.backend, info.model, info.sampling)
-            provenance.record(run_dir, info.model_dump(), handle.model_path)
-            executor = (RayExecutor if use_ray else InlineExecutor)(cfg, handle.teacher, manifest.run_id, ref.target)
-            stack.callback(lambda: run_log.write_many(executor.close()))
-            committer = Committer(cfg, run_dir, manifest, view)
-            stack.callback(committer.close)
-            progress.start(len(tasks), len(tasks) - len(pending))
-            try:
-                asyncio.run(_drive(cfg, executor.submit, chunked(pending, cfg.runner.chunk_size),
-                                   committer, progress, run_dir, run_log))
-            except TeacherUnavailable as e:
-                log.error("the teacher stopped answering: %s", e, extra=logs.FINAL)
-                raise
-            except StorageFull as e:
-                log.error("%s", e, extra=logs.FINAL)
-                raise
-            except OSError as e:
-                if not is_storage_full(e):
-                    log.error("run failed: %s: %s", type(e).__name__, e, exc_info=True)
-                    raise
-                raise StorageFull(f"{run_dir}: {e.strerror} ({e.filename or 'a write'}); committed shards are "
-                                  "intact — free space and rerun the same command to resume") from None
-            except BaseException as e:
-                log.error("run failed: %s: %s", type(e).__name__, e, exc_info=not isinstance(e, KeyboardInterrupt))
-                raise
-        stats = run_stats(manifest)
-        _write_stats(run_dir, stats)
-        log.info("run %s done: %d rows, %d accepted", manifest.run_id, stats["rows"], stats["accepted"])
-    return RunOutcome(run_dir, stats, time.monotonic() - t0, len(pending), view)
+    return Plan(cfg, ref, pipeline, tasks, stream_option)
+
+
+def start(p: Plan, add: int | None, stack: contextlib.ExitStack, progress: Progress,
+          teacher: Teacher | None) -> Started:
+    """Lock and open the run dir, work out what is left; with work left, start Ray, the teacher,
+    the executor and the committer. Each start registers its stop on `stack`."""
+    cfg = p.cfg
+    stack.enter_context(RunLock(cfg.run_dir))  # before anything reads or cleans the directory
+    view = p.pipeline.view()
+    run_dir, manifest = open_run_dir(cfg, view, p.pipeline.option_defaults(), p.stream_option)
+    done_ids = {t for c in manifest.commits for t in c.task_ids}
+    tasks, pending = p.tasks, [t for t in p.tasks if t.id not in done_ids]
+    if add is not None:
+        pending = _top_up(pending, add, len(done_ids), cfg.pipeline, p.stream_option)
+        tasks = [t for t in tasks if t.id in done_ids] + pending
+    run_log = stack.enter_context(logs.run_log(run_dir / "run.log", {type(p.pipeline).__module__.split(".")[0]}))
+    stack.enter_context(logs.log_context(run_id=manifest.run_id))
+    log.info("run %s: %d tasks, %d committed, %d to do (pipeline %s)", manifest.run_id,
+             len(tasks), len(tasks) - len(pending), len(pending), cfg.pipeline)
+    st = Started(run_dir, manifest, tasks, pending, run_log)
+    use_ray = cfg.runner.executor == "ray"
+    if use_ray and not cfg.runner.address:
+        # Even with nothing to do: a run killed after its last commit left its Ray session behind.
+        reap_stale_temp_dirs()
+    if not pending:
+        return st
+    stack.callback(progress.stop)
+    progress.status("preparing the pipeline's environment")
+    p.pipeline.preflight()
+    if use_ray:
+        progress.status("starting Ray")
+        stack.enter_context(RaySession(cfg))
+    progress.status(f"starting teacher ({cfg.teacher.backend})")
+    handle = TeacherHandle(teacher) if teacher else build_teacher(cfg.teacher, use_ray=use_ray,
+                                                                  log_sink=run_log.write_many)
+    stack.callback(handle.close)
+    info = handle.teacher.info
+    log.info("teacher ready: %s %s, sampling %s", info.backend, info.model, info.sampling)
+    provenance.record(run_dir, info.model_dump(), handle.model_path)
+    st.executor = (RayExecutor if use_ray else InlineExecutor)(cfg, handle.teacher, manifest.run_id, p.ref.target)
+    stack.callback(lambda: run_log.write_many(st.executor.close()))
+    st.committer = Committer(cfg, run_dir, manifest, view)
+    stack.callback(st.committer.close)
+    progress.start(len(tasks), len(tasks) - len(pending))
+    return st
+
+
+def drive(cfg: RunConfig, st: Started, progress: Progress) -> None:
+    """Keep chunks in flight until every pending task is committed or the run fails; a failure is
+    written to run.log once, in the words the CLI prints (factory.errors.explain)."""
+    assert st.committer is not None
+    try:
+        asyncio.run(_drive(cfg, st.executor.submit, chunked(st.pending, cfg.runner.chunk_size),
+                           st.committer, progress, st.run_dir, st.run_log))
+    except OSError as e:
+        if not is_storage_full(e):
+            log.error("run failed: %s: %s", type(e).__name__, e, exc_info=True)
+            raise
+        full = storage_full(e, st.run_dir)
+        log.error("%s", full, extra=logs.FINAL)
+        raise full from None
+    except BaseException as e:
+        known = explain(e)
+        if known is not None:
+            log.error("%s", known[1], extra=logs.FINAL)
+        else:
+            log.error("run failed: %s: %s", type(e).__name__, e, exc_info=True)
+        raise
+
+
+def finish(st: Started) -> dict[str, Any]:
+    stats = run_stats(st.manifest)
+    _write_stats(st.run_dir, stats)
+    log.info("run %s done: %d rows, %d accepted", st.manifest.run_id, stats["rows"], stats["accepted"])
+    return stats
 
 
 async def _drive(cfg: RunConfig, submit: Callable[..., Any], chunks: list[tuple[str, list[Task]]],

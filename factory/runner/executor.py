@@ -12,6 +12,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+from factory import logs
 from factory.config import RunConfig
 from factory.errors import WorkersLost, plain_error
 from factory.runner.worker import ChunkResult, ChunkWorker
@@ -107,8 +108,8 @@ class RayExecutor:
 
 
 _TMP_PREFIX, _OWNER = "tf-ray-", "owner.pid"
-# Actors' stdout/stderr reach the driver's console (log_to_driver): what a crashing worker prints is
-# seen. vLLM's start-up warnings and periodic statistics would drown it, so its own logging shows errors only.
+# Actors' stdout/stderr reach the driver (log_to_driver) and go to run.log (logs.route_worker_output),
+# not the console. vLLM's periodic statistics would still drown the log, so its own logging shows errors only.
 _ACTOR_ENV = {"VLLM_LOGGING_LEVEL": "ERROR"}
 
 
@@ -197,6 +198,7 @@ class RaySession:
             ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, _temp_dir=self.tmp,
                      runtime_env={"env_vars": _ACTOR_ENV}, log_to_driver=True, configure_logging=True,
                      logging_level="WARNING")
+        logs.route_worker_output()
         return self
 
     def __exit__(self, *exc: object) -> None:

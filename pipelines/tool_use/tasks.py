@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from factory.errors import UserError
+from factory.errors import ConfigError
 from factory.schema import Task
 from factory.seeding import derive_seed, rng_for
 from sandboxes.config import SandboxConfig
@@ -166,6 +166,6 @@ def build_tasks(specs: list[ToolSpec], o: Options, seed: int, pipeline: str,
         tid = f"tu-{digest}"
         out.append(Task(id=tid, pipeline=pipeline, seed=derive_seed(seed, tid), payload=payload))
     if not out:
-        raise UserError(f"pipeline_options: the tool graph ({len(g.nodes)} tools, {len(g.edges)} edges) has no walk "
+        raise ConfigError("pipeline_options", f"the tool graph ({len(g.nodes)} tools, {len(g.edges)} edges) has no walk "
                         "of the configured lengths/shapes whose inputs can be filled; add sources or `values`")
     return out, g

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from factory.errors import UserError
+from factory.errors import ConfigError
 from tf_common import Strict
 from tool_graph import openapi_tools, python_tools
 from tool_graph.install import InstallError
@@ -55,7 +55,7 @@ def usable(server: McpServer) -> str | None:
 def module_file(module: str) -> Path:
     spec = importlib.util.find_spec(module.partition(":")[0])
     if spec is None or spec.origin is None:
-        raise UserError(f"pipeline_options.sources.python: cannot find module '{module}'")
+        raise ConfigError("pipeline_options.sources.python", f"cannot find module '{module}'")
     return Path(spec.origin)
 
 
@@ -76,7 +76,7 @@ def load_specs(sources: Sources, host: McpHost) -> list[ToolSpec]:
         for path in sources.openapi:
             specs += openapi_tools.load(path)
     except python_tools.ToolSourceError as e:
-        raise UserError(f"pipeline_options.sources: {e}") from None
+        raise ConfigError("pipeline_options.sources", str(e)) from None
     for server in sources.servers().values():
         why = usable(server)
         if why:
@@ -85,14 +85,14 @@ def load_specs(sources: Sources, host: McpHost) -> list[ToolSpec]:
         try:
             specs += host.run(host.list_tools(server), timeout=600)
         except (McpError, InstallError, RuntimeError) as e:
-            raise UserError(f"pipeline_options.sources.mcp '{server.name}': {e}") from None
+            raise ConfigError(f"pipeline_options.sources.mcp '{server.name}'", str(e)) from None
     seen: dict[str, str] = {}
     for s in specs:
         if s.name in seen:
-            raise UserError(f"pipeline_options.sources: tool name '{s.name}' comes from both {seen[s.name]} and "
+            raise ConfigError("pipeline_options.sources", f"tool name '{s.name}' comes from both {seen[s.name]} and "
                             f"{s.origin}; list `exclude: [{s.name}]` on one MCP server or drop a source")
         seen[s.name] = s.origin
     if not specs:
-        raise UserError("pipeline_options.sources: no tools loaded; name at least one python module, MCP server "
+        raise ConfigError("pipeline_options.sources", "no tools loaded; name at least one python module, MCP server "
                         "or OpenAPI file")
     return specs
