@@ -11,8 +11,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import (dedup, dedup_partitioned, dedup_rebuild, generation, research, sandboxes, shards, swe, swe_tampering,
-                   tool_use, verifiers)
+from bench import (
+    dedup,
+    dedup_partitioned,
+    dedup_rebuild,
+    generation,
+    research,
+    sandboxes,
+    shards,
+    swe,
+    swe_tampering,
+    tool_use,
+    verifiers,
+)
 from bench.common import machine, write_results
 
 PARTS = {"generation": generation.run, "dedup": dedup.run, "dedup_rebuild": dedup_rebuild.run,
@@ -96,8 +107,9 @@ def report(res: dict[str, Any], console: Console) -> None:
     w = res.get("swe")
     if w:
         t = Table("profile", "valid / candidates", "s per candidate", "grading s", "3 re-gradings agree",
-                  "snapshot / restore ms (tar MB)", title=f"swe ({w['backend']} sandbox): synthesis ({swe.LIMIT} wanted, ≤ {swe.CANDIDATES} "
-                                                          "candidates), grading of the gold patch, workspace snapshots")
+                  "snapshot / restore ms (tar MB)",
+                  title=f"swe ({w['backend']} sandbox): synthesis ({swe.LIMIT} wanted, ≤ {swe.CANDIDATES} "
+                        "candidates), grading of the gold patch, workspace snapshots")
         for name, x in w["profiles"].items():
             t.add_row(name, f"{x['valid']} / {x['candidates']}", f"{x['s_per_candidate']}", f"{x['grading_s']}",
                       "yes" if x["regradings_agree"] else "NO",

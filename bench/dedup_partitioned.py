@@ -23,8 +23,8 @@ from typing import Any
 from bench.dedup import row
 from bench.dedup_rebuild import make_run
 from factory.config import RunConfig
-from factory.dedup.signature import Signer
 from factory.dedup.index import DedupIndex
+from factory.dedup.signature import Signer
 from factory.runner.committer import build_index, committed_signatures
 
 
@@ -115,7 +115,8 @@ def run(n: int = 100_000, queries: int = 4_000, partitions: int = 4) -> dict[str
             "partitioned": {"rebuild_rows_per_s": round(n / remote_rebuild),
                             "check_rows_per_s": round(queries / remote_check),
                             "driver_bytes_per_row": round(remote_bytes / n),
-                            "actor_bytes_per_row": [round((x["rss_bytes"] - e["rss_bytes"]) / n) for x, e in zip(mem, empty)],
+                            "actor_bytes_per_row": [round((x["rss_bytes"] - e["rss_bytes"]) / n)
+                                                    for x, e in zip(mem, empty, strict=False)],
                             "signature_bytes_per_row": cfg.dedup.num_perm * 4},
         }
     finally:

@@ -49,7 +49,7 @@ def run(n: int = 200, repeats: int = 3) -> dict[str, Any]:
             records = [make(i) for i in range(n)]
             per: dict[str, Any] = {}
             for v in verifiers:
-                s = series(lambda v=v: [v.verify(r) for r in records], repeats)
+                s = series(lambda v=v, records=records: [v.verify(r) for r in records], repeats)
                 per[v.name] = {"us_per_record": {k: (x / n * 1e6 if k != "n" else x) for k, x in s.items()}}
             total = sum(p["us_per_record"]["median"] for p in per.values())
             out[name] = {"records": n, "verifiers": per, "total_us_per_record": total,

@@ -221,16 +221,16 @@ def mutate_bytes(data: bytes, rng: random.Random, suffix: str) -> bytes:
         return b"\xef\xbb\xbf" + data
     if op == "yaml_bomb" and suffix in (".yaml", ".json"):
         lines = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]"
-                                                           for p, c in zip("abcdefg", "bcdefgh")]
+                                                           for p, c in zip("abcdefg", "bcdefgh", strict=False)]
         return ("\n".join(lines) + "\n").encode()
     return bytes(rng.randrange(256) for _ in range(rng.randint(1, 2000)))
 
 
 def invoke(argv: list[str]) -> tuple[int | str, str, str]:
     """`factory ARGV` in this process: (exit code or "traceback", stdout, stderr)."""
-    from factory.cli.app import main
-
     import logging
+
+    from factory.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     old, handlers = sys.argv, list(logging.getLogger().handlers)

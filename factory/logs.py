@@ -18,15 +18,17 @@ import json
 import logging
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 # Loggers whose INFO records we keep; everyone else's (httpx, urllib3, vllm, ray…) from WARNING up.
 OUR_COMPONENTS = {"factory", "pipelines", "sandboxes", "tool_graph", "tf_common"}
 
-_context: ContextVar[dict[str, str]] = ContextVar("tf_log_context", default={})
+# Read-only default: a context is replaced (log_context), never changed in place.
+_context: ContextVar[Mapping[str, str]] = ContextVar("tf_log_context", default=MappingProxyType({}))
 
 
 @contextlib.contextmanager

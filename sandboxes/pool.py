@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-T = TypeVar("T")
-
 from sandboxes.base import RunResult, Sandbox, SandboxError
 from sandboxes.config import SandboxConfig
 from sandboxes.select import Backend
+
+T = TypeVar("T")
 
 
 class SandboxPool:

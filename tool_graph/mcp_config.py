@@ -11,7 +11,6 @@ from pydantic import Field, field_validator
 
 from tf_common import Strict
 
-
 _HOST = re.compile(r"(\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 

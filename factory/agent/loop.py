@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from factory.agent import hermes
 from factory.agent.tools import ToolBox
 from factory.config import SamplingConfig
-from factory.errors import TeacherUnavailable, TeacherError
+from factory.errors import TeacherError, TeacherUnavailable
 from factory.schema import Message, ToolCall, Usage
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Completion, Structured, Teacher

@@ -53,9 +53,9 @@ def parse_tick(text: str | None) -> datetime.datetime:
 def job_config(cfg: RunConfig) -> RunConfig:
     """The config as the job runs it: against the cluster it runs in, with the code of its working_dir."""
     if not Path(cfg.output_dir).is_absolute():
-        raise UserError(f"{cfg.source or 'config'}: output_dir {cfg.output_dir!r}: a cluster job needs an absolute path on storage every node "
-                        "shares (e.g. /mnt/runs on a persistent volume); a relative one would land in the job's "
-                        "temporary working directory and be lost")
+        raise UserError(f"{cfg.source or 'config'}: output_dir {cfg.output_dir!r}: a cluster job needs an absolute "
+                        "path on storage every node shares (e.g. /mnt/runs on a persistent volume); a relative one "
+                        "would land in the job's temporary working directory and be lost")
     runner = {"address": "auto", "ship_code": False} if cfg.runner.executor == "ray" else {}
     return cfg.model_copy(update={"runner": cfg.runner.model_copy(update=runner)})
 

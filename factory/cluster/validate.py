@@ -29,9 +29,8 @@ def _loc(path: Any) -> str:
 
 @lru_cache(maxsize=8)
 def _k8s_validator(filename: str) -> jsonschema.protocols.Validator:
-    from referencing import Registry, Resource
-
     import kubernetes_validate.utils as kv
+    from referencing import Registry, Resource
 
     version = [v for v in kv.all_versions() if kv.major_minor(v) <= kv.major_minor(K8S_VERSION)][-1]
     root = resources.files("kubernetes_validate") / "kubernetes-json-schema" / f"v{version}-local-strict"

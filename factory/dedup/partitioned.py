@@ -53,7 +53,7 @@ class BandGroup:
             raise RuntimeError(f"band group out of step: has {len(self.sigs)} rows, got a batch starting at {start}")
         self.sigs.extend(sigs)
         for i, sig in enumerate(sigs, start=start):
-            for table, key in zip(self.tables, self._keys(sig)):
+            for table, key in zip(self.tables, self._keys(sig), strict=False):
                 old = table.get(key)
                 if old is None:
                     table[key] = i  # most keys hold one row: an int, not a list
@@ -66,7 +66,7 @@ class BandGroup:
     def nearest(self, sig: np.ndarray) -> int | None:
         """The lowest row number among this group's candidates whose estimated Jaccard reaches the threshold."""
         cands: set[int] = set()
-        for table, key in zip(self.tables, self._keys(sig)):
+        for table, key in zip(self.tables, self._keys(sig), strict=False):
             hit = table.get(key)
             if hit is not None:
                 cands.update(hit if isinstance(hit, list) else (hit,))
@@ -77,7 +77,6 @@ class BandGroup:
 
     def memory(self) -> dict[str, Any]:
         import psutil
-
         import ray
 
         return {"rows": len(self.sigs), "rss_bytes": psutil.Process(os.getpid()).memory_info().rss, "pid": os.getpid(),

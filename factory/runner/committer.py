@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from factory.config import DedupConfig, RunConfig
-from factory.dedup.contamination import Contamination, task_text
 from factory.dedup import signature
+from factory.dedup.contamination import Contamination, task_text
 from factory.dedup.index import DedupIndex
 from factory.dedup.signature import Signature, Signer
 from factory.errors import UserError, is_storage_full, storage_full

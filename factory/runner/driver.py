@@ -17,8 +17,8 @@ from typing import Any
 
 from factory import logs, provenance
 from factory.config import RunConfig
-from factory.manifest import Manifest, load_manifest
 from factory.errors import ConfigError, TeacherUnavailable, UserError, explain, is_storage_full, plain_error, storage_full
+from factory.manifest import Manifest, load_manifest
 from factory.pipeline import Pipeline, PipelineView
 from factory.pipeline.registry import PipelineRef, resolve
 from factory.runner.committer import Committer

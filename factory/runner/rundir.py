@@ -13,10 +13,10 @@ import yaml
 from factory.config import RunConfig, dump_config
 from factory.errors import UserError
 from factory.manifest import Manifest, load_manifest, remove_orphans, save_manifest
-from factory.shards.integrity import check_run, damage_message
-from factory.pipeline.view import PipelineView
 from factory.migrate import check_current
+from factory.pipeline.view import PipelineView
 from factory.records import SCHEMA_VERSION
+from factory.shards.integrity import check_run, damage_message
 
 log = logging.getLogger(__name__)
 # Fields that change what a task produces. Everything else (workers, endpoints, timeouts, shard

@@ -164,7 +164,7 @@ def _exact_decimals(s: str, gold: str) -> bool:
     fractions they are, the expression equals the ground truth exactly. `113.097336` for `36\\pi`
     does not."""
     try:
-        exact = _tree(re.sub(r"(\d+\.\d+)", lambda m: f"({Fraction(m.group(1)).numerator}/{Fraction(m.group(1)).denominator})", s))
+        exact = _tree(re.sub(r"(\d+\.\d+)", lambda m: "({0.numerator}/{0.denominator})".format(Fraction(m.group(1))), s))
         return sp.simplify(exact - _tree(gold)) == 0
     except Exception:  # noqa: BLE001 — latex2sympy's syntax errors are bare Exceptions
         return False

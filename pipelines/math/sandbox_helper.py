@@ -6,8 +6,7 @@ import json
 import sys
 
 import sympy as sp
-from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application, parse_expr,
-                                        standard_transformations)
+from sympy.parsing.sympy_parser import convert_xor, implicit_multiplication_application, parse_expr, standard_transformations
 
 _T = standard_transformations + (implicit_multiplication_application, convert_xor)
 

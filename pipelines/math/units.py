@@ -73,7 +73,9 @@ def _repeating(m: re.Match[str]) -> str:
     value = Fraction(int(whole)) + (Fraction(int(fixed), 10 ** len(fixed)) if fixed else 0)
     value += Fraction(int(rep), (10 ** len(rep) - 1) * 10 ** len(fixed))
     value = -value if sign == "-" else value
-    return str(value.numerator) if value.denominator == 1 else f"{'-' if value < 0 else ''}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{'-' if value < 0 else ''}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
 
 def _shift(number: str) -> str:

@@ -8,6 +8,7 @@ import json
 import re
 
 import jsonschema
+
 from factory.schema import Trajectory, Verdict
 from factory.verify.bounded import Bounded, CheckTimedOut
 from factory.verify.math_answer import answers_match, last_boxed

@@ -20,11 +20,18 @@ from pipelines.research import evidence as ev
 from pipelines.research.corpora.library import Library
 from pipelines.research.guide import ResearchGuide
 from pipelines.research.perturb import Perturbation, describe
-from pipelines.research.tasks import Options, build_tasks, resolve_defaults
 from pipelines.research.replay import ReplayVerifier
+from pipelines.research.tasks import Options, build_tasks, resolve_defaults
 from pipelines.research.tools import ResearchTools, schemas
-from pipelines.research.verifiers import (AnswerVerifier, CallsVerifier, CitationVerifier, EvidenceVerifier,
-                                          JudgeVerifier, RecallVerifier, ThinkTwiceVerifier)
+from pipelines.research.verifiers import (
+    AnswerVerifier,
+    CallsVerifier,
+    CitationVerifier,
+    EvidenceVerifier,
+    JudgeVerifier,
+    RecallVerifier,
+    ThinkTwiceVerifier,
+)
 
 log = logging.getLogger(__name__)
 

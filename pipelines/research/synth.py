@@ -88,7 +88,7 @@ def closed(rng: random.Random, ctx: Context, hops: int, popts: perturb.PerturbOp
     answer = end.facts[kind]
     if contains(question, answer) or not (contains(end.text, answer) or contains(end.title, answer)):
         return None
-    if not all(ctx.findable(d, s) for d, s in zip(docs, desc)):
+    if not all(ctx.findable(d, s) for d, s in zip(docs, desc, strict=False)):
         return None
     plan = perturb.plan(rng, chain, [h.id for h in lib.index.search(question, 12)], popts)
     return {"mode": "closed", "question": question, "chain": chain, "fact": kind, "hops": hops,

@@ -58,12 +58,11 @@ def check_cmd(file: Path = typer.Argument(..., help="instances .jsonl or .parque
     Exit 1 when any instance is invalid."""
     import asyncio
 
+    from factory.errors import UserError
     from pipelines.swe import instances
     from pipelines.swe.grading import grade
     from pipelines.swe.tasks import image_for
     from sandboxes.pool import SandboxPool
-
-    from factory.errors import UserError
 
     bad = 0
     for inst in instances.load(file, repos_dir):
@@ -86,11 +85,11 @@ def check_cmd(file: Path = typer.Argument(..., help="instances .jsonl or .parque
 
 def _load_profile(path: str):
     import yaml
+    from pydantic import ValidationError
 
     from factory.config import describe_validation_error
     from factory.errors import UserError
     from pipelines.swe.profiles import RepoProfile
-    from pydantic import ValidationError
 
     try:
         return RepoProfile.model_validate(yaml.safe_load(Path(path).read_text()))

@@ -59,7 +59,8 @@ class Editor:
         kind = await self._kind(path)
         if cmd == "create":
             if kind != "missing":
-                raise ToolFailed("editor_usage", f"File already exists at: {path}. Cannot overwrite files using command `create`.")
+                raise ToolFailed("editor_usage",
+                                 f"File already exists at: {path}. Cannot overwrite files using command `create`.")
             if "file_text" not in args:
                 raise ToolFailed("editor_usage", "Parameter `file_text` is required for command: create")
             await self._write(path, args["file_text"])
@@ -69,7 +70,8 @@ class Editor:
             raise ToolFailed("editor_usage", f"The path {path} does not exist. Please provide a valid path.")
         if kind == "dir":
             if cmd != "view":
-                raise ToolFailed("editor_usage", f"The path {path} is a directory and only the `view` command can be used on directories")
+                raise ToolFailed("editor_usage",
+                                 f"The path {path} is a directory and only the `view` command can be used on directories")
             return await self._view_dir(path)
         if cmd == "view":
             return await self._view_file(path, args.get("view_range"))
@@ -135,7 +137,8 @@ class Editor:
         text = await self._read(path)
         n = text.count(old) if old else 0
         if n == 0:
-            raise ToolFailed("editor_no_match", f"No replacement was performed, old_str `{old}` did not appear verbatim in {path}.")
+            raise ToolFailed("editor_no_match",
+                             f"No replacement was performed, old_str `{old}` did not appear verbatim in {path}.")
         if n > 1:
             lines = [i + 1 for i, ln in enumerate(text.split("\n")) if old.split("\n")[0] in ln]
             raise ToolFailed("editor_not_unique", f"No replacement was performed. Multiple occurrences of old_str `{old}` "

@@ -65,11 +65,13 @@ class Report:
         return d
 
 
-def verdict(inst: Instance, report: dict[str, Any], exit_code: int, timed_out: bool) -> tuple[bool, str, dict[str, str], int, int]:
+def verdict(inst: Instance, report: dict[str, Any], exit_code: int,
+            timed_out: bool) -> tuple[bool, str, dict[str, str], int, int]:
     """Decide from the plugin's per-test outcomes and the exit code."""
     seen = {k: v.get("outcome", "missing") for k, v in (report.get("tests") or {}).items()}
     if report.get("forged"):  # a report file is there, but not signed by the runner: someone else wrote it
-        return False, "tampering:report_forged", {t: "missing" for t in [*inst.FAIL_TO_PASS, *inst.PASS_TO_PASS]}, 0, len(inst.PASS_TO_PASS)
+        missing = {t: "missing" for t in [*inst.FAIL_TO_PASS, *inst.PASS_TO_PASS]}
+        return False, "tampering:report_forged", missing, 0, len(inst.PASS_TO_PASS)
     tests = {t: seen.get(t, "missing") for t in [*inst.FAIL_TO_PASS, *inst.PASS_TO_PASS]}
     f2p_ok = sum(tests[t] == "passed" for t in inst.FAIL_TO_PASS)
     p2p_broken = sum(tests[t] != "passed" for t in inst.PASS_TO_PASS)

@@ -16,7 +16,6 @@ from pipelines.swe.tools import SweTools, key_action
 from pipelines.swe.workspace import Workspace, env_for
 from sandboxes.pool import SandboxPool
 
-
 # a malformed call is an observation the model can correct, a few times; the row then fails `calls`
 MALFORMED_OBSERVATIONS = 3
 
@@ -73,7 +72,9 @@ async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages:
                               limits=LoopLimits(max_turns=turns, max_completion_tokens=turns * s.turn_max_tokens,
                                                 context_chars=s.context_chars,
                                                 malformed_observations=MALFORMED_OBSERVATIONS),
-                              affinity=affinity, guide=SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False) if s.guided else None,
+                              affinity=affinity,
+                              guide=(SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False)
+                                     if s.guided else None),
                               first_turn=first_turn, on_turn=before_turn)
         patch = tools.submitted if tools.submitted is not None else await ws.diff()
     return Rollout(res, patch, tools.submitted is not None, box.schemas(), start_hash, snaps)

@@ -119,7 +119,8 @@ class Workspace:
         await self._ok(["chmod", "-R", "u+w", REPO], "making the repository writable", cwd=".")
         if setup_patch:
             await self.sb.put_files({f"{TF_DIR}/setup.patch": setup_patch})
-            await self._ok(["git", "apply", "--whitespace=nowarn", f"/work/{TF_DIR}/setup.patch"], "applying the task's setup patch")
+            await self._ok(["git", "apply", "--whitespace=nowarn", f"/work/{TF_DIR}/setup.patch"],
+                           "applying the task's setup patch")
             await self._ok(["rm", "-f", f"/work/{TF_DIR}/setup.patch"], "removing the setup patch", cwd=".")
         await self._ok(["rm", "-rf", ".git"], "clearing history")
         await self._ok(["git", "init", "-q"], "git init")

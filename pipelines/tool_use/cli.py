@@ -40,8 +40,8 @@ def _sources(config: Path | None, python: list[str] | None, mcp: list[str] | Non
 
 def _specs(sources, config: Path | None):
     from factory.errors import UserError
-    from tool_graph.mcp_tools import McpHost
     from pipelines.tool_use.toolset import load_specs
+    from tool_graph.mcp_tools import McpHost
 
     host = McpHost()
     try:
@@ -58,9 +58,9 @@ def _specs(sources, config: Path | None):
 def setup_cmd(names: list[str] = typer.Argument(None, help="shipped servers to install (default: all that can run "
                                                              "here)")) -> None:
     """Install shipped MCP servers into the cache (a venv per PyPI server, an npm prefix per npm one)."""
+    from pipelines.tool_use.toolset import usable
     from tool_graph import install
     from tool_graph.mcp_config import SHIPPED
-    from pipelines.tool_use.toolset import usable
 
     for name in names or list(SHIPPED):
         if name not in SHIPPED:
@@ -96,10 +96,10 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
     import asyncio
 
     from factory.config import RunConfig, load_config
-    from tool_graph import graph as tgraph
     from pipelines.tool_use.propose import partial_args
     from pipelines.tool_use.runtime import Runtime
     from pipelines.tool_use.toolset import value_pool
+    from tool_graph import graph as tgraph
 
     o, sources = _sources(config, python, mcp, openapi)
     g = tgraph.build(_specs(sources, config))
@@ -132,8 +132,8 @@ def _propose(g, run, args_for, n, cfg) -> dict[str, int]:
     import random
 
     from factory.teacher.build import build_teacher
-    from tool_graph import graph as tgraph
     from pipelines.tool_use.propose import asker
+    from tool_graph import graph as tgraph
 
     handle = build_teacher(cfg.teacher, use_ray=False)
     try:

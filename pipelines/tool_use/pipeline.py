@@ -15,18 +15,24 @@ from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
 from factory.verify.base import Verifier
-from sandboxes.select import check_backend
-from tool_graph.mcp_tools import McpHost
-from tool_graph.spec import ToolSpec
 from pipelines.tool_use import PIPELINE, request
+from pipelines.tool_use.claims import ClaimsVerifier
 from pipelines.tool_use.judge import JudgeVerifier, judge
 from pipelines.tool_use.prompts import DEMO, SYSTEM, ToolUseGuide
 from pipelines.tool_use.runtime import Runtime, TrajectoryTools
 from pipelines.tool_use.tasks import Options, build_tasks, resolve_defaults
 from pipelines.tool_use.toolset import load_specs, value_pool
-from pipelines.tool_use.claims import ClaimsVerifier
-from pipelines.tool_use.verifiers import (AnswerVerifier, ExecutionVerifier, FormatVerifier, MoveVerifier,
-                                          ReplayVerifier, TraceVerifier)
+from pipelines.tool_use.verifiers import (
+    AnswerVerifier,
+    ExecutionVerifier,
+    FormatVerifier,
+    MoveVerifier,
+    ReplayVerifier,
+    TraceVerifier,
+)
+from sandboxes.select import check_backend
+from tool_graph.mcp_tools import McpHost
+from tool_graph.spec import ToolSpec
 
 log = logging.getLogger(__name__)
 

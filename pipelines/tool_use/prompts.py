@@ -4,7 +4,8 @@ output rendered into Hermes text."""
 
 from __future__ import annotations
 
-from factory.agent.guide import CallOrReply as ToolUseGuide, guidable
+from factory.agent.guide import CallOrReply as ToolUseGuide
+from factory.agent.guide import guidable
 
 __all__ = ["DEMO", "SYSTEM", "ToolUseGuide", "guidable"]
 

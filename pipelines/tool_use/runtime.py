@@ -16,6 +16,8 @@ from factory.agent.tools import Tool, ToolBox, ToolFailed
 from factory.config import SamplingConfig
 from factory.errors import TeacherError, TeacherUnavailable
 from factory.teacher.base import ChatRequest, Structured, Teacher
+from pipelines.tool_use.prompts import guidable
+from pipelines.tool_use.toolset import module_file
 from sandboxes.config import SandboxConfig
 from sandboxes.pool import SandboxPool
 from tool_graph.mcp_config import McpServer
@@ -23,8 +25,6 @@ from tool_graph.mcp_tools import McpError, McpHost, StatefulSession
 from tool_graph.outcome import Outcome
 from tool_graph.python_tools import PythonExecutor
 from tool_graph.spec import ToolSpec
-from pipelines.tool_use.prompts import guidable
-from pipelines.tool_use.toolset import module_file
 
 INJECTED = "503 Service Unavailable: the service is temporarily overloaded; try again in a moment"
 

@@ -14,13 +14,13 @@ from pydantic import Field, field_validator
 from factory.errors import ConfigError
 from factory.schema import Task
 from factory.seeding import derive_seed, rng_for
+from pipelines.tool_use.mentions import mentions, render
+from pipelines.tool_use.toolset import Sources
 from sandboxes.config import SandboxConfig
 from tf_common import Strict
 from tool_graph import graph as tgraph
 from tool_graph import walks
 from tool_graph.spec import ToolSpec
-from pipelines.tool_use.mentions import mentions, render
-from pipelines.tool_use.toolset import Sources
 
 Variant = Literal["normal", "missing_param", "lookalike", "failing_tool", "negative"]
 VARIANTS: tuple[str, ...] = ("normal", "missing_param", "lookalike", "failing_tool", "negative")

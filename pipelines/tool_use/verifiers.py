@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 
 from factory.schema import Message, Trajectory, Verdict
-from tool_graph.spec import ToolSpec
 from pipelines.tool_use.mentions import leaves, mentions
 from pipelines.tool_use.runtime import Runtime
+from tool_graph.spec import ToolSpec
 
 REFUSAL = re.compile(r"\b(cannot|can't|can not|unable|not able|don't have|do not have|no (?:suitable |available |"
                      r"appropriate )?tools?\b|not available|isn't possible|not possible|no way to)", re.I)

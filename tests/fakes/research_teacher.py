@@ -60,7 +60,7 @@ def make_reply(tasks, lib, mode="gold"):
                 cites[-1] = "made-up-doc.9"
             if mode == "unopened":
                 cites[-1] = next(x for x in seen if x not in opened)
-            return " ".join(f"{_sentence(lib.docs[o])} [{c}]" for o, c in zip(opened, cites))
+            return " ".join(f"{_sentence(lib.docs[o])} [{c}]" for o, c in zip(opened, cites, strict=False))
         todo = [d for d in p["cluster"] if d not in opened]
         want = 2 if mode == "unopened" else len(p["cluster"])
         if len(opened) >= want or not todo:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from pipelines.math.problems import (basic_algebra, basic_geometry, basic_numbers, metacognition, reasoning_analysis,
-                                     reasoning_counting, reasoning_logic)
+from pipelines.math.problems import (
+    basic_algebra,
+    basic_geometry,
+    basic_numbers,
+    metacognition,
+    reasoning_analysis,
+    reasoning_counting,
+    reasoning_logic,
+)
 from pipelines.math.problems.base import Generator, Problem
 
 __all__ = ["GENERATORS", "Generator", "Problem"]

@@ -7,7 +7,7 @@ import random
 
 import sympy as sp
 
-from pipelines.math.problems.base import X, Problem, Registry, nonzero, scale, signed, sym, tex, value
+from pipelines.math.problems.base import Problem, Registry, X, nonzero, scale, signed, sym, tex, value
 
 reg = Registry()
 
@@ -79,7 +79,8 @@ def complete_square(rng: random.Random, d: int) -> Problem:
 
 
 @reg.add("basic.transform.simplify_rational",
-         check=lambda p: all(sym(p.params["expr"]).subs(X, t) == value(p).subs(X, t) for t in (sp.Rational(7, 3), sp.Rational(-11, 5), sp.Rational(13, 17))))
+         check=lambda p: all(sym(p.params["expr"]).subs(X, t) == value(p).subs(X, t)
+                             for t in (sp.Rational(7, 3), sp.Rational(-11, 5), sp.Rational(13, 17))))
 def simplify_rational(rng: random.Random, d: int) -> Problem:
     a, b = rng.randint(1, scale(d, 5, 8, 10, 12, 15)), rng.randint(-9, 9)
     c = rng.randint(1, 4) if d >= 3 else 1
@@ -177,7 +178,9 @@ def exponential_equation(rng: random.Random, d: int) -> Problem:
     b = rng.randint(-5, 5)
     lhs = sp.Integer(base) ** (k * X + b)
     eq = sp.Eq(lhs, sp.Integer(base) ** (k * x0 + b))
-    return Problem(f"Solve for real x: {sp.latex(lhs)} = {base ** (k * x0 + b) if k * x0 + b >= 0 else sp.latex(sp.Integer(base) ** (k * x0 + b))}.",
+    e = k * x0 + b
+    rhs = base ** e if e >= 0 else sp.latex(sp.Integer(base) ** e)
+    return Problem(f"Solve for real x: {sp.latex(lhs)} = {rhs}.",
                    tex(x0), {"eq": str(eq)})
 
 

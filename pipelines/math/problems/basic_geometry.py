@@ -95,7 +95,8 @@ def rectangle(rng: random.Random, d: int) -> Problem:
                    tex(w), {"area": area, "perimeter": per})
 
 
-@reg.add("basic.geometry.circle", max_distinct=10, check=lambda p: sp.simplify(value(p) - sp.pi * (p.params["c"] / (2 * sp.pi)) ** 2) == 0)
+@reg.add("basic.geometry.circle", max_distinct=10,
+         check=lambda p: sp.simplify(value(p) - sp.pi * (p.params["c"] / (2 * sp.pi)) ** 2) == 0)
 def circle(rng: random.Random, d: int) -> Problem:
     r = rng.randint(1, scale(d, 10, 20, 40, 80, 200))
     return Problem(f"A circle has circumference {2 * r}\\pi. What is its area? Give an exact answer in terms of \\pi.",

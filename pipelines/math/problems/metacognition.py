@@ -10,13 +10,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sympy as sp
 
-from pipelines.math.problems.base import X, Problem, Registry, nonzero, scale, sym, tex, value
+from pipelines.math.problems.base import Problem, Registry, X, nonzero, scale, sym, tex, value
 
 reg = Registry()
 
 
 @reg.add("meta.errors.find_wrong_step",
-         check=lambda p: value(p) == next(i + 1 for i, (shown, true) in enumerate(zip(p.params["shown"], p.params["true"]))
+         check=lambda p: value(p) == next(i + 1 for i, (shown, true)
+                                          in enumerate(zip(p.params["shown"], p.params["true"], strict=False))
                                           if shown != true))
 def find_wrong_step(rng: random.Random, d: int) -> Problem:
     n = scale(d, 3, 4, 5, 6, 7)
@@ -26,7 +27,7 @@ def find_wrong_step(rng: random.Random, d: int) -> Problem:
     true_vals, shown_vals, lines = [], [], []
     cur_true = cur_shown = start
     for i, (op, k) in enumerate(ops):
-        f = {"+": lambda v: v + k, "-": lambda v: v - k, "×": lambda v: v * k}[op]
+        f = {"+": lambda v, k=k: v + k, "-": lambda v, k=k: v - k, "×": lambda v, k=k: v * k}[op]
         cur_true, cur_shown = f(cur_true), f(cur_shown)
         if i == bad:
             cur_shown += rng.choice([-2, -1, 1, 2, 10])

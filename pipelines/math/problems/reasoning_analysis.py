@@ -7,7 +7,7 @@ import random
 
 import sympy as sp
 
-from pipelines.math.problems.base import X, Problem, Registry, nonzero, scale, sym, tex, value
+from pipelines.math.problems.base import Problem, Registry, X, nonzero, scale, sym, tex, value
 
 reg = Registry()
 

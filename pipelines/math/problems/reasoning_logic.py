@@ -8,7 +8,7 @@ import random
 
 import sympy as sp
 
-from pipelines.math.problems.base import X, Problem, Registry, nonzero, scale, tex, value
+from pipelines.math.problems.base import Problem, Registry, X, nonzero, scale, tex, value
 
 reg = Registry()
 
@@ -127,7 +127,7 @@ def _truth(tree: object, env: dict[str, bool]) -> bool:
 @reg.add("reasoning.logic.truth_table")
 def truth_table(rng: random.Random, d: int) -> Problem:
     shown, tree = _formula(rng, scale(d, 1, 2, 2, 3, 4))
-    count = sum(_truth(tree, dict(zip("pqr", vals))) for vals in itertools.product([False, True], repeat=3))
+    count = sum(_truth(tree, dict(zip("pqr", vals, strict=False))) for vals in itertools.product([False, True], repeat=3))
     return Problem(f"Over all 8 assignments of truth values to p, q, r, for how many is {shown} true?", tex(count))
 
 
@@ -154,7 +154,8 @@ def _adversary_draws(colours: int, k: int) -> int:
     return draws
 
 
-@reg.add("reasoning.logic.pigeonhole", max_distinct=15, check=lambda p: value(p) == _adversary_draws(p.params["colours"], p.params["k"]))
+@reg.add("reasoning.logic.pigeonhole", max_distinct=15,
+         check=lambda p: value(p) == _adversary_draws(p.params["colours"], p.params["k"]))
 def pigeonhole(rng: random.Random, d: int) -> Problem:
     colours, k = rng.randint(2, scale(d, 4, 6, 9, 12, 20)), rng.randint(2, scale(d, 3, 4, 6, 8, 12))
     return Problem(f"A drawer holds socks of {colours} colours, many of each. How many socks must be drawn, without "
@@ -174,8 +175,9 @@ def next_term(rng: random.Random, d: int) -> Problem:
 
 
 @reg.add("reasoning.logic.inclusion_exclusion",
-         check=lambda p: value(p) == len(set(range(p.params["a"])) | set(range(p.params["a"] - p.params["both"],
-                                                                                  p.params["a"] - p.params["both"] + p.params["b"]))))
+         check=lambda p: value(p) == len(set(range(p.params["a"]))
+                                         | set(range(p.params["a"] - p.params["both"],
+                                                     p.params["a"] - p.params["both"] + p.params["b"]))))
 def inclusion_exclusion(rng: random.Random, d: int) -> Problem:
     a, b = rng.randint(10, scale(d, 30, 60, 100, 300, 1000)), rng.randint(10, scale(d, 30, 60, 100, 300, 1000))
     both = rng.randint(1, min(a, b))
@@ -184,7 +186,8 @@ def inclusion_exclusion(rng: random.Random, d: int) -> Problem:
 
 
 @reg.add("reasoning.logic.divisibility_count",
-         check=lambda p: value(p) == sum(1 for n in range(1, p.params["n"] + 1) if n % p.params["a"] == 0 or n % p.params["b"] == 0))
+         check=lambda p: value(p) == sum(1 for n in range(1, p.params["n"] + 1)
+                                         if n % p.params["a"] == 0 or n % p.params["b"] == 0))
 def divisibility_count(rng: random.Random, d: int) -> Problem:
     a, b = rng.randint(2, 12), rng.randint(2, 15)
     n = rng.randint(50, scale(d, 100, 300, 1000, 5000, 20000))

@@ -24,7 +24,8 @@ BOX = ToolBox([
 ])
 
 
-def run(replies, limits=LoopLimits()):
+def run(replies, limits=None):
+    limits = limits or LoopLimits()
     it = iter(replies)
     teacher = ScriptedTeacher(lambda req: next(it))
     res = asyncio.run(run_agent(teacher, [Message(role="user", content="2+3?")], BOX, SamplingConfig(), 1,

@@ -18,7 +18,8 @@ def native_call(name, id_="chatcmpl-tool-1", **args):
     return ToolCall(id=id_, function={"name": name, "arguments": json.dumps(args)})
 
 
-def run(replies, mode="native", limits=LoopLimits(), **kw):
+def run(replies, mode="native", limits=None, **kw):
+    limits = limits or LoopLimits()
     it = iter(replies)
     teacher = CompletionTeacher(lambda req: next(it), tool_mode=mode, **kw)
     res = asyncio.run(run_agent(teacher, [Message(role="system", content="Be exact."),

@@ -63,8 +63,7 @@ def test_jump_to_id(run_dir):
 
 def test_disagreements_first(run_dir):
     from factory.inspect import audit
-    from factory.inspect.query import Filters, sample, select
-    from factory.inspect.query import STRATUM_SQL
+    from factory.inspect.query import STRATUM_SQL, Filters, sample, select
     from factory.inspect.reader import open_run
 
     rows = sample(select(open_run(run_dir), Filters(), f"*, {STRATUM_SQL} AS stratum"), 4, "stratified", 0)

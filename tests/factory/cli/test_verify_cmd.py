@@ -41,7 +41,8 @@ def test_jsonl_in_order_to_stdout(tmp_path):
 def test_parquet_with_meta_as_json_string_to_file(tmp_path):
     f, out = tmp_path / "in.parquet", tmp_path / "out.jsonl"
     r = rec(GOOD)
-    pq.write_table(pa.Table.from_pylist([{"messages": r["messages"], "meta": json.dumps({"reference_answer": "42", "raw_reasoning": RAW})}]), f)
+    meta = json.dumps({"reference_answer": "42", "raw_reasoning": RAW})
+    pq.write_table(pa.Table.from_pylist([{"messages": r["messages"], "meta": meta}]), f)
     p = factory("verify", "--pipeline", "agentic_cot", str(f), "--out", str(out))
     assert p.returncode == 0 and p.stdout == ""
     assert json.loads(out.read_text())["accepted"] is True

@@ -4,8 +4,8 @@ passes the strict offline checks."""
 
 from __future__ import annotations
 
-import yaml
 import pytest
+import yaml
 
 from factory.cluster import render_k8s
 from factory.cluster.jobs import CONFIG_ENV, META_RUN, job_config

@@ -23,7 +23,8 @@ def thinking_teacher(req):
         call = ToolCall(id="chatcmpl-tool-7", function={"name": "evaluate", "arguments": json.dumps({"expression": "1/2 + 1/3"})})
         return Completion("<plan>Add the fractions with the evaluate tool.</plan>", "tool_calls", 20,
                           reasoning="A half and a third: common denominator 6.", tool_calls=[call])
-    return Completion("<reflection>The tool gave 5/6 ≈ 0.833333333333333, as expected.</reflection>\nThe answer is \\boxed{\\frac{5}{6}}.",
+    return Completion("<reflection>The tool gave 5/6 ≈ 0.833333333333333, as expected.</reflection>\n"
+                      "The answer is \\boxed{\\frac{5}{6}}.",
                       "stop", 20, reasoning="The tool says 5/6; that matches 3/6 + 2/6.")
 
 

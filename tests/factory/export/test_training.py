@@ -6,11 +6,10 @@ is finite and falls on a repeated batch."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import datasets
 import pytest
-
-from pathlib import Path
 
 from factory.teacher.embedded import ensure_embedded_model
 
@@ -18,8 +17,8 @@ from factory.teacher.embedded import ensure_embedded_model
 @pytest.mark.timeout(300)
 def test_sft_steps_on_the_hf_export(hf_exports, tmp_path):
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     import trl
+    from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
     files = [str(p) for d in hf_exports.values() for p in (d / "data").glob("*.parquet")]
@@ -44,7 +43,7 @@ def test_sft_steps_on_the_hf_export(hf_exports, tmp_path):
     text = tok.decode(first)
     assert "<tools>" in text and text.count("<tools>\n") == 1  # the template rendered the row's tools once
     labels = trainer.train_dataset[0]["labels"]
-    trained = [t for t, lab in zip(first, labels) if lab != -100]
+    trained = [t for t, lab in zip(first, labels, strict=False) if lab != -100]
     assert 0 < len(trained) < len(first) / 3  # system prompt, tools, task, tool results: not trained on
     assert "<tool_call>" in tok.decode(trained) and "<tools>" not in tok.decode(trained)
     trainer.train()

@@ -21,7 +21,8 @@ VIEW = PipelineView(name="toy", stat_keys=["colour"], attempt_key="try_no")
 
 def row(task: str, text: str, reject: str | None = None, try_no: int = 0, question: str | None = None) -> Trajectory:
     t = Trajectory(pipeline="toy", task_id=task, reject_reason=reject, meta={"colour": "red", "try_no": try_no},
-                   messages=[Message(role="user", content=question or f"question {task}"), Message(role="assistant", content=text)],
+                   messages=[Message(role="user", content=question or f"question {task}"),
+                             Message(role="assistant", content=text)],
                    usage=Usage(completion_tokens=3, teacher_calls=1))
     return t.with_content_id()
 

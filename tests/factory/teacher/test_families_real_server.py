@@ -106,7 +106,8 @@ def test_family_row_keeps_calls_results_and_reasoning(server, make_cfg, tmp_path
     calls = [c for m in t.messages if m.role == "assistant" for c in m.tool_calls]
     assert calls, (name, meta["stop_reason"], [m.model_dump() for m in t.messages])
     results = {m.tool_call_id: m.content for m in t.messages if m.role == "tool"}
-    assert calls[0].id in results and results[calls[0].id], (meta["stop_reason"], t.messages)  # the call's result, answered by the sandbox
+    # The call's result, answered by the sandbox.
+    assert calls[0].id in results and results[calls[0].id], (meta["stop_reason"], t.messages)
     if native:
         assert not calls[0].id.startswith("call_")  # the server's own id, kept
     thoughts = [m.reasoning_content for m in t.messages if m.role == "assistant" and m.reasoning_content]

@@ -30,7 +30,8 @@ def qwen36(tmp_path_factory):
 
 def test_in_process_native_calls_with_thinking(qwen36):
     d = qwen36.engine.dialect
-    assert qwen36.tool_mode == "native" and qwen36.thinking_budget == 24, (d.tool_parser, type(d.tokenizer), d.tokenizer.chat_template[:80])
+    assert qwen36.tool_mode == "native" and qwen36.thinking_budget == 24, (d.tool_parser, type(d.tokenizer),
+                                                                          d.tokenizer.chat_template[:80])
     res = asyncio.run(run_agent(qwen36, [Message(role="user", content="What is 2 + 3? Use the add tool.")], BOX,
                                 SamplingConfig(max_tokens=64, temperature=0.0, min_tokens=32), seed=1,
                                 limits=LoopLimits(max_turns=2, max_completion_tokens=128), affinity="t"))

@@ -2,8 +2,7 @@ import pytest
 
 from factory.schema import Message, Trajectory
 from pipelines.agentic_cot.prompts import NON_THINKING_SYSTEM, THINKING_SYSTEM, assemble
-from pipelines.agentic_cot.verifiers import (AnswerVerifier, ConciseVerifier, FaithfulVerifier, PhasesVerifier,
-                                             check_phases)
+from pipelines.agentic_cot.verifiers import AnswerVerifier, ConciseVerifier, FaithfulVerifier, PhasesVerifier, check_phases
 
 GOOD = assemble({"analysis": "what is asked here", "plan": "the steps to take", "action": "carried them out",
                  "reflection": "checked the work", "summary": "so it is done"}, "42")

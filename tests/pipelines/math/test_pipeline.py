@@ -8,7 +8,8 @@ import pytest
 
 from factory.manifest import load_manifest
 from factory.runner import driver
-from tests.fakes.math_teacher import PROBLEMS, guided_reply as _guided
+from tests.fakes.math_teacher import PROBLEMS
+from tests.fakes.math_teacher import guided_reply as _guided
 from tests.fakes.scripted import ScriptedTeacher
 
 
@@ -47,7 +48,7 @@ def test_correct_wrong_and_timeout(make_cfg, problems):
     assert tool_msg["content"].startswith("5/6")  # computed by sympy inside the sandbox
     assert "<plan>" in ok["messages"][2]["content"] and "<reflection>" in ok["messages"][4]["content"]
     assert ok["messages"][2]["tool_calls"][0]["function"]["name"] == "evaluate"
-    for r, meta in by_q["What is 7 * 6?"]:
+    for r, _meta in by_q["What is 7 * 6?"]:
         assert r["outcome"] == "failure" and r["reject_reason"] == "answer:wrong_answer"
     for r, meta in by_q["Loop forever, then answer 3."]:
         assert meta["tool_errors"] == ["tool_timeout"]

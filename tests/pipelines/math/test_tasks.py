@@ -6,8 +6,7 @@ from collections import Counter
 import pytest
 
 from factory.errors import UserError
-from pipelines.math.catalogue import shipped_catalogue
-from pipelines.math.catalogue import select
+from pipelines.math.catalogue import select, shipped_catalogue
 from pipelines.math.tasks import GENERATORS, Options, load_tasks
 
 CAT = shipped_catalogue()

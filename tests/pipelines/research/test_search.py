@@ -3,6 +3,7 @@ description and honour exclusions; teacher-written arguments cannot break out (q
 unknown or hidden ids); a perturbation plan replays exactly and does what it says."""
 
 import json
+
 import pytest
 
 from factory.agent.tools import ToolFailed

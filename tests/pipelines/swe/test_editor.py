@@ -116,7 +116,8 @@ def test_clip_marks_the_cut():
 def test_key_actions_are_edits_and_test_runs():
     from pipelines.swe.tools import key_action
 
-    assert key_action("str_replace_editor", {"command": "str_replace"}) and key_action("bash", {"command": "python3 -m pytest -q"})
+    assert key_action("str_replace_editor", {"command": "str_replace"})
+    assert key_action("bash", {"command": "python3 -m pytest -q"})
     assert key_action("bash", {"command": "cd x && python repro.py"})
     assert not key_action("str_replace_editor", {"command": "view"}) and not key_action("bash", {"command": "ls tests"})
     assert not key_action("bash", {"command": "cat test_core.py"})

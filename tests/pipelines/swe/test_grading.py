@@ -90,7 +90,8 @@ def test_source_that_exits_before_the_tests_run(inst, pool):
 def test_patch_that_does_not_apply(inst, pool):
     from pipelines.swe.grading import grade
 
-    bogus = "diff --git a/minilib/core.py b/minilib/core.py\n--- a/minilib/core.py\n+++ b/minilib/core.py\n@@ -1,1 +1,1 @@\n-no such line\n+x\n"
+    bogus = ("diff --git a/minilib/core.py b/minilib/core.py\n--- a/minilib/core.py\n+++ b/minilib/core.py\n"
+             "@@ -1,1 +1,1 @@\n-no such line\n+x\n")
     r = run(grade(inst, bogus, pool))
     assert not r.resolved and r.reason == "patch_does_not_apply"
 

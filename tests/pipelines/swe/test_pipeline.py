@@ -12,7 +12,6 @@ from tests.fakes.scripted import ScriptedTeacher
 from tests.fakes.swe_teacher import make_reply
 from tests.rows import committed_rows
 
-
 _rows = committed_rows
 
 
@@ -32,8 +31,8 @@ def _run(make_cfg, path, mode, name):
 
 @pytest.fixture(scope="module")
 def gold_rows(instances_file, tmp_path_factory):
-    from tests.conftest import make_cfg as _mk  # noqa: F401 - the function-scoped fixture's factory, module-wide here
     from factory.config import RunConfig, deep_merge
+    from tests.conftest import make_cfg as _mk  # noqa: F401 - the function-scoped fixture's factory, module-wide here
 
     out_dir = tmp_path_factory.mktemp("runs")
 

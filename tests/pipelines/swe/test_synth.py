@@ -33,6 +33,7 @@ def test_candidates_are_seeded(prof, tree):
 
 
 def test_leak_check():
-    patch = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-    return total / count\n+    return total // count\n"
+    patch = ("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n"
+             "-    return total / count\n+    return total // count\n")
     assert issue.leaks("the fix is return total // count here", patch) == ["return total // count"]
     assert issue.leaks("mean() gives the wrong value", patch) == []

@@ -8,8 +8,14 @@ import pytest
 
 from factory.schema import FunctionCall, Message, ToolCall, Trajectory
 from pipelines.tool_use.claims import ClaimsVerifier
-from pipelines.tool_use.verifiers import (AnswerVerifier, ExecutionVerifier, FormatVerifier, MoveVerifier,
-                                          ReplayVerifier, TraceVerifier)
+from pipelines.tool_use.verifiers import (
+    AnswerVerifier,
+    ExecutionVerifier,
+    FormatVerifier,
+    MoveVerifier,
+    ReplayVerifier,
+    TraceVerifier,
+)
 
 STATION = {"type": "function", "function": {"name": "find_station", "description": "Find a station code.",
            "parameters": {"type": "object", "properties": {"name": {"type": "string", "description": "station name"}},

@@ -6,10 +6,9 @@ import json
 import pytest
 
 from factory.schema import FunctionCall, Message, ToolCall, Trajectory
-from pipelines.tool_use.mentions import mentions
 from pipelines.tool_use.claims import ClaimsVerifier
-from pipelines.tool_use.verifiers import (AnswerVerifier, ExecutionVerifier, FormatVerifier, MoveVerifier,
-                                          TraceVerifier)
+from pipelines.tool_use.mentions import mentions
+from pipelines.tool_use.verifiers import AnswerVerifier, ExecutionVerifier, FormatVerifier, MoveVerifier, TraceVerifier
 
 CITY = {"type": "function", "function": {"name": "city_info", "description": "Look up a city.", "parameters": {
     "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}}}

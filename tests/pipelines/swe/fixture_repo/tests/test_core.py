@@ -1,6 +1,5 @@
 import pytest
-
-from minilib import Stack, clamp, chunks, mean, running_total, slugify, word_counts
+from minilib import Stack, chunks, clamp, mean, running_total, slugify, word_counts
 
 
 def test_clamp_inside():
