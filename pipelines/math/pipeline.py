@@ -5,11 +5,10 @@ attempt is a row (`meta.attempt`), solved or not, so pass@k and rejection sampli
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from typing import Any, ClassVar
 
-from factory.agent.loop import LoopLimits, run_agent
+from factory.agent import episode
 from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
@@ -89,23 +88,14 @@ class MathPipeline(Pipeline):
         toolbox = SandboxedTools(await asyncio.to_thread(self.pool), o.tool_timeout_s).toolbox(module.tools)
         msgs = [Message(role="system", content=system_prompt(module.focus)),
                 Message(role="user", content=p["question"])]
-        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
-                                                                "temperature": o.temperature})
-        res = await run_agent(teacher, msgs, toolbox, sampling,
-                              seed=derive_seed(task.seed, "attempt", attempt),
-                              limits=LoopLimits(max_turns=o.max_turns, max_completion_tokens=o.max_turns * o.turn_max_tokens),
-                              affinity=f"{task.id}/{attempt}",
-                              guide=MathGuide(module.tools, o.note_max_chars, p.get("form")) if o.guided else None,
-                              aside=DEMO if o.demonstration else "")
+        res = await episode.attempt(teacher, msgs, toolbox, self.cfg.teacher.sampling, episode.Budget.of(o),
+                                    seed=derive_seed(task.seed, "attempt", attempt), affinity=f"{task.id}/{attempt}",
+                                    guide=MathGuide(module.tools, o.note_max_chars, p.get("form")) if o.guided else None,
+                                    aside=DEMO if o.demonstration else "")
         meta: dict[str, Any] = {k: p.get(k) for k in META_KEYS}
-        meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts, "stop_reason": res.stop_reason,
-                     "tool_calls": res.tool_calls, "tool_errors": res.tool_errors, "guided": o.guided,
-                     "teacher_format": res.teacher_format,
-                     "teacher_aside": "demonstration" if o.demonstration else None})
-        if not res.finished:
-            meta["failure_reason"] = res.stop_reason
-        return Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=res.usage, meta=meta,
-                          tools=json.dumps(toolbox.schemas()))
+        meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts},
+                    **episode.loop_meta(res, guided=o.guided, aside="demonstration" if o.demonstration else None))
+        return episode.agent_row(self.name, task, res, meta, toolbox.schemas())
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         """Outcome = whether the answer was right, whatever else rejected the row."""

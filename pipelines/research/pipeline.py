@@ -9,7 +9,7 @@ import logging
 import threading
 from typing import Any, ClassVar
 
-from factory.agent.loop import LoopLimits, run_agent
+from factory.agent import episode
 from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory, Usage
 from factory.seeding import derive_seed
@@ -115,8 +115,8 @@ class ResearchPipeline(Pipeline):
         tools = ResearchTools(lib, o.page_chars, frozenset([p["source"]]) if mode == "reverse" else frozenset(),
                               plan, frozenset(p.get("chain", [])))
         box = tools.toolbox()
-        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
-                                                                "temperature": o.temperature})
+        budget = episode.Budget.of(o, context_chars=6 * o.page_chars)
+        sampling = budget.sampling(self.cfg.teacher.sampling)
         after = {"closed": {"answer": {"type": "string", "minLength": 1, "maxLength": 80}},
                  "reverse": {"sources": {"type": "array", "minItems": 1, "maxItems": 8,
                                          "items": {"type": "string", "maxLength": 120}}}}.get(mode)
@@ -124,10 +124,8 @@ class ResearchPipeline(Pipeline):
         aside = "\n\n".join(x for x in (prompts.DEMO if o.demonstration and mode == "closed" else "", lesson) if x)
         seed = derive_seed(task.seed, "solve", attempt)
         msgs = [Message(role="system", content=prompts.SYSTEM[mode]), Message(role="user", content=p["question"])]
-        res = await run_agent(teacher, msgs, box, sampling, seed=seed,
-                              limits=LoopLimits(max_turns=o.max_turns, context_chars=6 * o.page_chars,
-                                                max_completion_tokens=o.max_turns * o.turn_max_tokens),
-                              affinity=task.id, guide=guide, aside=aside)
+        res = await episode.attempt(teacher, msgs, box, self.cfg.teacher.sampling, budget, seed=seed,
+                                    affinity=task.id, guide=guide, aside=aside)
         messages, usage, stop = res.messages, res.usage, res.stop_reason
         opened = list(ev.read(Trajectory(pipeline=self.name, task_id=task.id, messages=messages)).opened)
         if mode == "open" and not opened:
@@ -140,24 +138,22 @@ class ResearchPipeline(Pipeline):
             usage, stop = usage.add(u), why or "final"
         meta: dict[str, Any] = {
             "mode": mode, "attempt": attempt, "corpus": p["corpus"], "question": p["question"],
-            "stop_reason": stop, "tool_calls": res.tool_calls, "tool_errors": res.tool_errors,
-            "queries": tools.queries, "guided": o.guided, "page_chars": o.page_chars, "teacher_format": res.teacher_format,
-            "teacher_aside": "demonstration" if aside and not lesson else ("lesson" if lesson else None)}
+            "queries": tools.queries, "page_chars": o.page_chars,
+            **episode.loop_meta(res, guided=o.guided, stop_reason=stop,
+                                aside="demonstration" if aside and not lesson else ("lesson" if lesson else None))}
         if mode == "closed":
             meta.update(chain=p["chain"], fact=p["fact"], hops=p["hops"], perturbation=describe(plan))
         elif mode == "open":
             meta["cluster"] = p["cluster"]
         else:
             meta["source"] = p["source"]
-        if stop not in ("final", "submitted"):
-            meta["failure_reason"] = stop
         if mode == "open" and self.options.judge and stop == "final":
             meta["judge"], u = await think.judge_claims(teacher, messages[-1].content, lib,
                                                         derive_seed(task.seed, "judge", attempt))
             usage = usage.add(u)
-        return Trajectory(pipeline=self.name, task_id=task.id, messages=messages, usage=usage, meta=meta,
-                          tools=json.dumps([{"type": "function", "function": {"name": n, **s}}
-                                            for n, s in schemas(o.page_chars).items()]))
+        return episode.agent_row(self.name, task, res, meta, [{"type": "function", "function": {"name": n, **s}}
+                                                              for n, s in schemas(o.page_chars).items()],
+                                 messages=messages, usage=usage)
 
     async def _lesson(self, task: Task, teacher: Teacher, row: Trajectory, checked: Trajectory
                       ) -> tuple[str | None, Usage]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import threading
 from typing import Any, ClassVar
 
+from factory.agent import episode
 from factory.pipeline import Pipeline
 from factory.schema import Branch, Message, Task, Trajectory
 from factory.seeding import derive_seed, rng_for
@@ -21,7 +21,7 @@ from pipelines.swe import PIPELINE, issue
 from pipelines.swe.grading import Report, grade
 from pipelines.swe.instances import Instance
 from pipelines.swe.prompts import SYSTEM, user_prompt
-from pipelines.swe.rollout import Rollout, Settings, key_points, rollout
+from pipelines.swe.rollout import MALFORMED_OBSERVATIONS, Rollout, Settings, key_points, rollout
 from pipelines.swe.tasks import Options, image_for, load_tasks
 from pipelines.swe.verifiers import CallsVerifier, GradeCache, PatchVerifier, TestEditsVerifier, TestsVerifier
 from sandboxes.config import SandboxConfig
@@ -83,10 +83,9 @@ class SwePipeline(Pipeline):
 
     def _settings(self) -> Settings:
         o = self.options
-        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
-                                                                "temperature": o.temperature})
-        return Settings(sampling, o.max_turns, o.turn_max_tokens, bool(o.guided), o.thought_max_chars,
-                        o.bash_timeout_s, o.max_output_chars, o.context_chars)
+        budget = episode.Budget.of(o, context_chars=o.context_chars, malformed_observations=MALFORMED_OBSERVATIONS)
+        return Settings(self.cfg.teacher.sampling, budget, bool(o.guided), o.thought_max_chars, o.bash_timeout_s,
+                        o.max_output_chars)
 
     # -- generation ---------------------------------------------------------------------------
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
@@ -121,7 +120,7 @@ class SwePipeline(Pipeline):
         done = sum(x.role == "assistant" for x in prefix)
         s = self._settings()
         run = await rollout(inst, pool, teacher, prefix, s, seed=derive_seed(task.seed, "branch", m),
-                            affinity=task.id, first_turn=done, max_turns=max(1, s.max_turns - done),
+                            affinity=task.id, first_turn=done, max_turns=max(1, s.budget.max_turns - done),
                             restore=root.snapshots[m])
         report = await self._grade(inst, run.patch, pool)
         return self._row(task, inst, run, report, Branch(parent_id=parent_id, fork_step=m, kind="branch",
@@ -146,8 +145,10 @@ class SwePipeline(Pipeline):
         """The task's problem statement; a teacher-written one for synthesised tasks when asked."""
         if self.options.issue_text != "teacher" or not inst.setup_patch:
             return inst.problem_statement, {"issue_text": inst.issue_text or "given"}
-        req = ChatRequest(messages=[{"role": "user", "content": issue.teacher_prompt(
-            inst.repo, inst.patch, inst.FAIL_TO_PASS, inst.meta.get("failures") or {})}], sampling=self._settings().sampling,
+        prompt = issue.teacher_prompt(inst.repo, inst.patch, inst.FAIL_TO_PASS, inst.meta.get("failures") or {})
+        req = ChatRequest(
+            messages=[{"role": "user", "content": prompt}],
+            sampling=episode.Budget.of(self.options).sampling(self.cfg.teacher.sampling),
             seed=derive_seed(task.seed, "issue"), affinity=task.id)
         out = await teacher.chat(req)
         text = out.completions[0].text.strip()
@@ -164,16 +165,12 @@ class SwePipeline(Pipeline):
             "instance_id": inst.instance_id, "profile": inst.profile or inst.repo, "repo": inst.repo,
             "modifier": inst.modifier, "instance": inst.model_dump(exclude_none=True), "patch": run.patch,
             "submitted": run.submitted, "grading": report.to_meta(), "resolved": report.resolved,
-            "grade_reason": report.reason, "stop_reason": res.stop_reason, "tool_calls": res.tool_calls,
-            "malformed_turns": res.malformed_turns,
-            "tool_errors": res.tool_errors, "start_hash": run.start_hash, "guided": bool(self.options.guided),
-            "teacher_format": res.teacher_format, **extra}
-        if not res.finished and branch.kind != "step":
-            meta["failure_reason"] = res.stop_reason
-        if res.stop_reason.startswith(("malformed", "teacher_error")) and branch.kind == "step":
-            meta["failure_reason"] = res.stop_reason
-        return Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=res.usage, meta=meta,
-                          tools=json.dumps(run.tools), branch=branch)
+            "grade_reason": report.reason, "start_hash": run.start_hash, **extra}
+        # A failure step ends where its budget does by design; only a broken turn fails it.
+        failed = (res.stop_reason.startswith(("malformed", "teacher_error")) if branch.kind == "step"
+                  else not res.finished)
+        meta.update(episode.loop_meta(res, guided=bool(self.options.guided), failed=failed))
+        return episode.agent_row(self.name, task, res, meta, run.tools, branch=branch)
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         out = []

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from factory.agent.loop import LoopLimits, LoopResult, run_agent
+from factory.agent import episode
+from factory.agent.episode import Budget
+from factory.agent.loop import LoopResult
 from factory.config import SamplingConfig
 from factory.schema import Message
 from factory.teacher.base import Teacher
@@ -39,14 +41,12 @@ class Rollout:
 
 @dataclass
 class Settings:
-    sampling: SamplingConfig
-    max_turns: int
-    turn_max_tokens: int
+    base: SamplingConfig  # the run's teacher sampling; `budget` sets each turn's tokens and temperature
+    budget: Budget
     guided: bool
     thought_max_chars: int
     bash_timeout_s: float
     max_output_chars: int
-    context_chars: int
 
 
 async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages: list[Message], s: Settings, *,
@@ -67,15 +67,10 @@ async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages:
             if keep_snapshots:
                 snaps[len(msgs)] = Snapshot(await ws.snapshot(), await ws.content_hash(), ws.baseline)
 
-        turns = max_turns or s.max_turns
-        res = await run_agent(teacher, messages, box, s.sampling, seed=seed,
-                              limits=LoopLimits(max_turns=turns, max_completion_tokens=turns * s.turn_max_tokens,
-                                                context_chars=s.context_chars,
-                                                malformed_observations=MALFORMED_OBSERVATIONS),
-                              affinity=affinity,
-                              guide=(SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False)
-                                     if s.guided else None),
-                              first_turn=first_turn, on_turn=before_turn)
+        res = await episode.attempt(teacher, messages, box, s.base, s.budget, seed=seed, affinity=affinity,
+                                    max_turns=max_turns, first_turn=first_turn, on_turn=before_turn,
+                                    guide=(SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False)
+                                           if s.guided else None))
         patch = tools.submitted if tools.submitted is not None else await ws.diff()
     return Rollout(res, patch, tools.submitted is not None, box.schemas(), start_hash, snaps)
 

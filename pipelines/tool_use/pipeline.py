@@ -4,12 +4,11 @@ operations simulated and marked — then the checks. A negative task handled rig
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from typing import Any, ClassVar
 
-from factory.agent.loop import LoopLimits, run_agent
+from factory.agent import episode
 from factory.pipeline import Pipeline
 from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
@@ -97,8 +96,8 @@ class ToolUsePipeline(Pipeline):
         for fake, real in p["lookalikes"].items():
             known[real] = known[fake].model_copy(update={"name": real})
         describe = {**{n: s.model_dump() for n, s in known.items()}, **p["described"]}
-        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.turn_max_tokens,
-                                                                "temperature": o.temperature})
+        budget = episode.Budget.of(o)
+        sampling = budget.sampling(self.cfg.teacher.sampling)
         text, source, req_usage = await request.write(
             p, describe, teacher if o.request_writer == "teacher" else None, sampling,
             derive_seed(task.seed, "request"), o.guided, f"{task.id}/request")
@@ -106,13 +105,10 @@ class ToolUsePipeline(Pipeline):
                                 derive_seed(task.seed, "simulate"), known)
         msgs = [Message(role="system", content=SYSTEM), Message(role="user", content=text)]
         try:
-            res = await run_agent(teacher, msgs, tools.toolbox(), sampling, seed=derive_seed(task.seed, "solve"),
-                                  limits=LoopLimits(max_turns=o.max_turns,
-                                                    max_completion_tokens=o.max_turns * o.turn_max_tokens),
-                                  affinity=task.id,
-                                  guide=ToolUseGuide([s.schema()["function"] for s in offered], o.note_max_chars)
-                                  if o.guided else None,
-                                  aside=DEMO if o.demonstration else "")
+            res = await episode.attempt(
+                teacher, msgs, tools.toolbox(), self.cfg.teacher.sampling, budget, seed=derive_seed(task.seed, "solve"),
+                affinity=task.id, aside=DEMO if o.demonstration else "",
+                guide=ToolUseGuide([s.schema()["function"] for s in offered], o.note_max_chars) if o.guided else None)
         finally:
             await tools.close()
         walk = p["walk"]
@@ -120,25 +116,21 @@ class ToolUsePipeline(Pipeline):
             "variant": p["variant"], "shape": walk["shape"], "length": len(walk["steps"]), "walk": walk,
             "chain": " → ".join(s["tool"] for s in walk["steps"]), "offered": [s.name for s in offered],
             "lookalikes": p["lookalikes"], "missing": p["missing"], "fail_tool": p["fail_tool"],
-            "request_source": source, "stop_reason": res.stop_reason, "tool_calls": res.tool_calls,
-            "tool_errors": res.tool_errors, "calls": tools.calls,
+            "request_source": source, "calls": tools.calls,
             "simulated": any(c["how"] == "simulated" for c in tools.calls),
             "tool_sources": {s.name: {"source": s.source, "origin": s.origin, "deterministic": s.deterministic,
                                       "runs": p["lookalikes"].get(s.name, s.name)} for s in offered},
-            "max_turns": o.max_turns, "guided": o.guided, "teacher_format": res.teacher_format,
-            "teacher_aside": "demonstration" if o.demonstration else None}
+            "max_turns": o.max_turns,
+            **episode.loop_meta(res, guided=o.guided, aside="demonstration" if o.demonstration else None)}
         for s in offered:  # a look-alike re-runs as the tool it really is
             real = known.get(meta["tool_sources"][s.name]["runs"])
             if real is not None:
                 meta["tool_sources"][s.name].update(source=real.source, origin=real.origin,
                                                     deterministic=real.deterministic)
-        if not res.finished:
-            meta["failure_reason"] = res.stop_reason
         usage = res.usage.add(req_usage)
         if o.judge and res.finished:
             meta["judge"] = await judge(res.messages, teacher, derive_seed(task.seed, "judge"))
-        return [Trajectory(pipeline=self.name, task_id=task.id, messages=res.messages, usage=usage, meta=meta,
-                           tools=json.dumps([s.schema() for s in offered]))]
+        return [episode.agent_row(self.name, task, res, meta, [s.schema() for s in offered], usage=usage)]
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         out = []
