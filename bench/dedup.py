@@ -16,7 +16,7 @@ from datasketch import MinHash, MinHashLSH
 from bench.common import rate, series
 from factory.config import DedupConfig
 from factory.dedup.index import DedupIndex, dedup_text, shingles
-from factory.schema import Message, ToolCall, Trajectory
+from factory.trajectory import Message, ToolCall, Trajectory
 
 SYSTEM = " ".join(f"Rule {i}: before step {i} write down quantity q{i}, call tool t{i % 7}, compare with e{i}."
                   for i in range(60))

@@ -20,8 +20,8 @@ from factory.dedup.signature import Signer
 from factory.manifest import Commit, Manifest, ShardFile, save_manifest
 from factory.records import to_table
 from factory.runner.committer import build_index
-from factory.schema import Usage
 from factory.shards.writer import write_shard
+from factory.trajectory import Usage
 
 SHARD_ROWS = 2000
 

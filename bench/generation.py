@@ -16,10 +16,10 @@ from bench.common import summary
 from bench.workloads import OBSERVATION, prompt
 from factory.config import RunConfig, SamplingConfig, TeacherConfig
 from factory.runner import driver
-from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
 from factory.teacher.build import LocalVLLMTeacher, resolve_model
 from factory.teacher.vllm_engine import engine_kwargs
+from factory.trajectory import TeacherInfo
 
 
 class Counting(Teacher):

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 from bench.common import rate, series
 from factory.config import ShardConfig
 from factory.records import to_table
-from factory.schema import Message, ToolCall, Trajectory, Usage, Verdict
 from factory.shards.writer import write_shard
+from factory.trajectory import Message, ToolCall, Trajectory, Usage, Verdict
 
 
 def trajectories(n: int, seed: int = 0) -> list[Trajectory]:

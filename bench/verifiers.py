@@ -10,7 +10,7 @@ from typing import Any
 from bench.common import series
 from factory.config import RunConfig
 from factory.pipeline.registry import get_pipeline
-from factory.schema import Message, ToolCall, Trajectory
+from factory.trajectory import Message, ToolCall, Trajectory
 from factory.verify.generic import generic_verifiers
 from pipelines.agentic_cot.prompts import assemble
 

@@ -10,9 +10,9 @@ from pydantic import Field
 
 from factory.config import Strict
 from factory.pipeline import Pipeline
-from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Teacher
+from factory.trajectory import Message, Task, Trajectory
 from factory.verify.base import Verifier
 
 OBSERVATION = "Observation: the tool ran and printed 42. Continue."

@@ -252,7 +252,7 @@ def invoke(argv: list[str]) -> tuple[int | str, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def judge(target: Target, code: int | str, err: str, path: Path, scratch: Path) -> str | None:
+def assess(target: Target, code: int | str, err: str, path: Path, scratch: Path) -> str | None:
     """None when the case passed, else why not."""
     if code == "traceback" or "Traceback" in err:
         return f"traceback: {err.strip().splitlines()[-1][:200] if err.strip() else ''}"
@@ -292,7 +292,7 @@ def run_target(target: Target, cases: int, seed: int, workdir: Path) -> dict[str
         path = scratch / f"input{suffix}"
         path.write_bytes(data)
         code, _, err = invoke(target.argv(path, scratch))
-        why = judge(target, code, err, path, scratch)
+        why = assess(target, code, err, path, scratch)
         if why is None:
             exits[code if code in exits else 2] += 1  # type: ignore[index]
         else:

@@ -69,7 +69,7 @@ class ProcessServer:
 
 
 def embedded_server(port: int | None = None) -> ProcessServer:
-    """README's CPU server line, on the embedded model (converted on first use)."""
+    """docs/teachers.md's local CPU server line, on the embedded model (converted on first use)."""
     from factory.teacher.embedded import ensure_embedded_model
 
     port = port or free_port()

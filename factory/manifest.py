@@ -8,24 +8,23 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from factory.errors import UserError
 from factory.pipeline.view import PipelineView
-from factory.schema import Usage
 from factory.shards.writer import fsync_dir
+from factory.trajectory import Usage
+from tf_common import Strict
 
 
-class ShardFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ShardFile(Strict):
     path: str
     rows: int
     bytes: int
     sha256: str
 
 
-class Commit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Commit(Strict):
     seq: int
     accepted: ShardFile | None
     rejected: ShardFile | None
@@ -39,8 +38,7 @@ class Commit(BaseModel):
     session: str | None = None  # start time of the invocation that made it (absent in older runs)
 
 
-class Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Manifest(Strict):
     run_id: str
     pipeline: str
     config_sha256: str

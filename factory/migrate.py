@@ -20,8 +20,8 @@ from factory.agent import hermes
 from factory.errors import UserError
 from factory.manifest import Manifest, ShardFile, load_manifest, remove_orphans, save_manifest
 from factory.records import SCHEMA_VERSION, from_table, to_table
-from factory.schema import Message, Trajectory
 from factory.shards.writer import write_shard
+from factory.trajectory import Message, Trajectory
 
 
 @dataclass

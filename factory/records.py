@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from factory.schema import Trajectory
+from factory.trajectory import Trajectory
 
 # 3: assistant messages carry `reasoning_content` (the teacher's thinking, apart from `content`).
 # 2: tool calls in the OpenAI shape {id, type, function: {name, arguments}}, system prompts without

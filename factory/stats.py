@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from factory.manifest import Manifest
-from factory.schema import Trajectory, Usage
+from factory.trajectory import Trajectory, Usage
 
 
 def reason_key(reason: str) -> str:

@@ -7,7 +7,7 @@ import ast
 import typing
 from pathlib import Path
 
-from factory.schema import Branch, Trajectory
+from factory.trajectory import Branch, Trajectory
 from pipelines.agentic_cot.pipeline import AgenticCoT
 from pipelines.math.pipeline import META_KEYS, MathPipeline
 

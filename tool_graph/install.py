@@ -39,9 +39,15 @@ def _run(argv: list[str], what: str, env: dict[str, str] | None = None) -> None:
         raise InstallError(f"installing {what} failed ({' '.join(argv[:3])} …): {' | '.join(tail)}")
 
 
+# `command: "{python}"`: the interpreter running the factory (it has the `mcp` SDK), for a server
+# written in Python that is not a package of its own.
+PYTHON = "{python}"
+
 def executable(server: McpServer, install: bool = True) -> str:
     """The server's command, installing it first when needed (and allowed)."""
     if server.install is None:
+        if server.command == PYTHON:
+            return sys.executable
         found = shutil.which(server.command)
         if found is None:
             raise InstallError(f"MCP server '{server.name}': command '{server.command}' not found on PATH")

@@ -18,8 +18,10 @@ class McpServer(Strict):
     name: str = Field(description="a short name; tools are listed under it")
     install: str | None = Field(None, description="pypi:NAME==VERSION or npm:PACKAGE@VERSION, installed into the "
                                                   "cache at set-up; None: `command` is already on this machine")
-    command: str = Field(description="the executable (inside the install when `install` is set)")
-    args: list[str] = Field(default_factory=list)
+    command: str = Field(description="the executable (inside the install when `install` is set); {python}: the "
+                                     "interpreter running the factory, for a server script of your own")
+    args: list[str] = Field(default_factory=list, description="relative paths to files are taken from the "
+                                                             "directory the factory runs in")
     env: dict[str, str] = Field(default_factory=dict)
     state: Literal["none", "dir", "git"] = Field(
         "none", description="none: one long-lived session per worker; dir: a fresh empty directory per trajectory; "
@@ -33,7 +35,8 @@ class McpServer(Strict):
     confine: bool = Field(True, description="run under bubblewrap: read-only system, no host home or project, only "
                                             "its state directory writable")
     readable: list[str] = Field(default_factory=list, description="extra paths the confined server may read (its "
-                                                                  "own code when it is not an install)")
+                                                                  "own code when it is not an install; relative: "
+                                                                  "from the directory the factory runs in)")
     deterministic: list[str] = Field(default_factory=list, description="tools whose result depends only on their "
                                                                        "arguments (verify re-runs them)")
     exclude: list[str] = Field(default_factory=list, description="tools not to offer")

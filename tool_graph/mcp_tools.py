@@ -62,6 +62,12 @@ def _fill(text: str, state: Path | None) -> str:
     return text.replace("{state}", str(state)) if state is not None else text
 
 
+def _here(arg: str) -> str:
+    """A relative path to an existing file (a user's server script) is taken from the directory the
+    factory runs in: the confined server starts elsewhere and sees only what is bound absolutely."""
+    return str(Path(arg).resolve()) if not Path(arg).is_absolute() and Path(arg).is_file() else arg
+
+
 def _fixture(server: McpServer, state: Path) -> None:
     if server.state == "git":
         # A small repository with one commit, so log/diff/show have something to show.
@@ -86,12 +92,12 @@ class _Session:
 
     def _params(self) -> StdioServerParameters:
         exe = install.executable(self.server)
-        argv = [exe, *(_fill(a, self.state) for a in self.server.args)]
+        argv = [exe, *(_here(_fill(a, self.state)) for a in self.server.args)]
         if self.server.confine:
             readable = [Path(exe).resolve().parents[1], Path(exe).parent.parent]
             if self.server.install and self.server.install.startswith("npm:"):
                 readable = [Path(exe).parents[2]]  # the npm prefix: node_modules and its .bin
-            readable += [Path(p) for p in self.server.readable]
+            readable += [Path(p).resolve() for p in self.server.readable]
             if self.server.network and self.egress is None:
                 self.egress = egress.EgressProxy(egress.Policy(tuple(self.server.allow_hosts)))
             argv = confine.wrap(argv, readable, self.state, self.egress.socket_path if self.egress else None)

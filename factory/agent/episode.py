@@ -11,8 +11,8 @@ from typing import Any
 from factory.agent.loop import LoopLimits, LoopResult, TurnGuide, run_agent
 from factory.agent.tools import ToolBox
 from factory.config import SamplingConfig
-from factory.schema import Branch, Message, Task, Trajectory, Usage
 from factory.teacher.base import Teacher
+from factory.trajectory import Branch, Message, Task, Trajectory, Usage
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from factory.agent import hermes
-from factory.schema import ToolCall
 from factory.teacher.base import Structured
+from factory.trajectory import ToolCall
 
 # Keys constrained decoders reject or that only cost tokens; the format check still validates against
 # the full schema.

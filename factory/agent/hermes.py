@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from factory.schema import Message, ToolCall
+from factory.trajectory import Message, ToolCall
 
 _BLOCK = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.S)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")

@@ -12,9 +12,9 @@ from factory.agent import hermes
 from factory.agent.tools import ToolBox
 from factory.config import SamplingConfig
 from factory.errors import TeacherError, TeacherUnavailable
-from factory.schema import Message, ToolCall, Usage
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Completion, Structured, Teacher
+from factory.trajectory import Message, ToolCall, Usage
 
 # What the teacher saw when tools went natively in the request (`tools`, `tool_calls`, role `tool`):
 # the stored conversation as it is, the aside appended to the system prompt.

@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 
-from factory.schema import ToolCall
+from factory.trajectory import ToolCall
 
 
 class ToolFailed(Exception):

@@ -11,7 +11,7 @@ import pyarrow as pa
 import typer
 
 from factory.errors import UserError
-from factory.export import forms, templates, thinking
+from factory.export import formats, templates, thinking
 from factory.export.card import card
 from factory.inspect import audit
 from factory.inspect.reader import open_run
@@ -35,8 +35,8 @@ def export(
                                       "drop | both (a thinking and a non-thinking row per trajectory, meta.thinking)"),
 ) -> None:
     """Write the approved training set as Parquet shards + README.md + manifest.json."""
-    if fmt not in forms.FORMATS:
-        raise UserError(f"--format {fmt}: expected one of {', '.join(forms.FORMATS)}")
+    if fmt not in formats.FORMATS:
+        raise UserError(f"--format {fmt}: expected one of {', '.join(formats.FORMATS)}")
     if thinking_mode not in thinking.MODES:
         raise UserError(f"--thinking {thinking_mode}: expected one of {', '.join(thinking.MODES)}")
     if fmt == "text" and not chat_template:
@@ -67,7 +67,7 @@ def export(
     manifest["thinking"] = thinking.describe(thinking_mode, counts)
     out = table
     if fmt == "hf":
-        out = forms.to_hf(table)
+        out = formats.to_hf(table)
     elif fmt == "text":
         assert template is not None
         out, manifest["tokens"] = _rendered(table, template)
@@ -97,7 +97,7 @@ def _rendered(table: pa.Table, template: templates.ChatTemplate) -> tuple[pa.Tab
     texts, counts, by_pipeline = [], [], Counter()
     for row in table.select(["id", "pipeline", "messages", "tools", "meta"]).to_pylist():
         try:
-            text = template.render(forms.chat_messages(row["messages"]), forms.tool_list(row["tools"]),
+            text = template.render(formats.chat_messages(row["messages"]), formats.tool_list(row["tools"]),
                                    thinking=thinking.thinking_of(row["meta"]))
         except Exception as e:  # noqa: BLE001 - jinja raises anything a template author wrote
             raise UserError(f"row {row['id']}: the chat template {template.name} cannot render it "

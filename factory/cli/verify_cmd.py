@@ -14,9 +14,9 @@ from factory.errors import UserError
 from factory.inputs import output_lines, read_records
 from factory.pipeline.registry import get_pipeline
 from factory.records import from_record
-from factory.schema import Verdict
+from factory.trajectory import Verdict
+from factory.verify.decide import decide
 from factory.verify.generic import generic_verifiers
-from factory.verify.judge import judge
 
 
 def verify(
@@ -40,7 +40,7 @@ def verify(
         with output_lines(out) as sink:
             for i, row in enumerate(rows):
                 try:
-                    t = judge([from_record(row, p.name)], verifiers, p)[0]
+                    t = decide([from_record(row, p.name)], verifiers, p)[0]
                     line = {"index": i, "accepted": t.accepted, "verdicts": [v.model_dump() for v in t.verdicts]}
                 except (KeyError, TypeError, ValueError, ValidationError) as e:
                     why = f"not a trajectory record: {type(e).__name__}: {str(e).splitlines()[0][:200]}"

@@ -15,7 +15,9 @@ from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from tf_common import Strict
 
 API_VERSION = "ray.io/v1"
 KUBERAY_VERSION = "v1.7.0"  # the API types these models follow; RayCronJob needs >= 1.6 (alpha)
@@ -37,7 +39,7 @@ def _check_name(meta: "_Meta", kind: str, limit: int) -> None:
                          "starts with a letter)")
 
 
-class _K(BaseModel):
+class _K(Strict):
     # camelCase names on purpose: these mirror an external API field for field.
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from factory.dedup.index import normalise
 from factory.errors import UserError
 from factory.inputs import read_records
-from factory.schema import Trajectory
+from factory.trajectory import Trajectory
 
 _WORD = re.compile(r"\w+", re.U)
 QUESTION_FIELDS = ("question", "problem", "prompt", "input")

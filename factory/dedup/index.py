@@ -17,7 +17,7 @@ from datasketch import MinHash, MinHashLSH
 
 from factory.config import DedupConfig
 from factory.dedup.matrix import SignatureRows
-from factory.schema import Trajectory
+from factory.trajectory import Trajectory
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.U)

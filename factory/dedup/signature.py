@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from factory.config import DedupConfig
 from factory.dedup.index import DEDUP_KEY, MinHasher, dedup_text, exact_key
-from factory.schema import Trajectory
+from factory.trajectory import Trajectory
 
 # What makes two signatures comparable. Bump SCHEME when the text→signature function changes.
 SCHEME = "blake2b16+minhash-affine32-seed1"

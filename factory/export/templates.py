@@ -15,7 +15,7 @@ from factory.agent import hermes
 from factory.errors import UserError
 from factory.export import catalog
 from factory.records import message_dict
-from factory.schema import Message
+from factory.trajectory import Message
 
 _PROBE_TOOL = "probe_tool_zq"
 _PROBE_ARG = "probe-value-7731"
@@ -29,7 +29,7 @@ class ChatTemplate:
     native_tools: bool = False
 
     def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], thinking: bool | None = None) -> str:
-        """`messages` in chat form (call arguments as objects, see `forms.chat_messages`); `thinking`:
+        """`messages` in chat form (call arguments as objects, see `formats.chat_messages`); `thinking`:
         the template's `enable_thinking` switch (None: its default)."""
         kw = {} if thinking is None else {"enable_thinking": thinking}
         if not self.native_tools and (tools or _has_calls(messages)):

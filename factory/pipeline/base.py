@@ -13,8 +13,8 @@ from pydantic import BaseModel, ValidationError
 from factory.config import RunConfig, describe_validation_error
 from factory.errors import UserError
 from factory.pipeline.view import PipelineView
-from factory.schema import Task, Trajectory
 from factory.teacher.base import Teacher
+from factory.trajectory import Task, Trajectory
 from factory.verify.base import Verifier
 from tf_common import Strict
 

@@ -8,8 +8,11 @@ pipeline's heavy dependencies) or a `Pipeline` subclass directly (simpler; listi
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import Any
 
 from factory.errors import UserError
 from factory.pipeline.base import Pipeline
@@ -26,13 +29,27 @@ class PipelineRef:
     def load(self) -> type[Pipeline]:
         module, _, attr = self.target.partition(":")
         try:
-            cls = getattr(importlib.import_module(module), attr)
+            cls = getattr(_import_here(module), attr)
         except (ImportError, AttributeError) as e:
             raise UserError(f"pipeline '{self.target}': cannot import it ({e}); "
                             "check that its package is installed, or use module.path:ClassName") from None
         if not (isinstance(cls, type) and issubclass(cls, Pipeline)):
             raise UserError(f"pipeline '{self.target}': not a subclass of factory.pipeline.Pipeline")
         return cls
+
+
+def _import_here(module: str) -> Any:
+    """Import `module`, also from the directory the command runs in — where a pipeline of your own
+    lives (`factory` is a console script, so that directory is not on the path by itself; Ray's
+    local workers get it from the driver)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        here = os.getcwd()
+        if e.name != module.split(".")[0] or here in sys.path:
+            raise
+        sys.path.append(here)
+        return importlib.import_module(module)
 
 
 def _as_ref(name: str, obj: object) -> PipelineRef:

@@ -21,9 +21,9 @@ from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_ma
 from factory.pipeline.view import PipelineView
 from factory.records import from_table, to_table
 from factory.runner.worker import ChunkResult
-from factory.schema import Trajectory, Usage
 from factory.shards.writer import write_shard
 from factory.stats import counters_for
+from factory.trajectory import Trajectory, Usage
 
 log = logging.getLogger(__name__)
 

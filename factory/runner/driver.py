@@ -25,10 +25,10 @@ from factory.runner.committer import Committer
 from factory.runner.executor import InlineExecutor, RayExecutor, RaySession, reap_stale_temp_dirs
 from factory.runner.lock import RunLock
 from factory.runner.rundir import open_run_dir
-from factory.schema import Task
 from factory.stats import run_stats
 from factory.teacher.base import Teacher
 from factory.teacher.build import TeacherHandle, build_teacher, preflight
+from factory.trajectory import Task
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """A worker runs whole chunks: many trajectories concurrently (so the teacher engine stays
-batched), then judges them. The same class runs inline or as a Ray actor. It owns its pipeline's
-resources: opened when the worker starts, closed by `close()` (docs/architecture.md, "Lifecycle")."""
+batched), then decides what each row is (factory.verify.decide). The same class runs inline or as
+a Ray actor. It owns its pipeline's resources: opened when the worker starts, closed by `close()`
+(docs/architecture.md, "Lifecycle")."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from factory.config import RunConfig
 from factory.dedup.signature import Signature, Signer
 from factory.errors import TeacherUnavailable
 from factory.pipeline.registry import PipelineRef
-from factory.schema import Task, Trajectory, Usage
 from factory.teacher.base import Teacher
 from factory.teacher.recording import RecordingTeacher
+from factory.trajectory import Task, Trajectory, Usage
+from factory.verify.decide import decide
 from factory.verify.generic import generic_verifiers
-from factory.verify.judge import judge
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,10 @@ class ChunkWorker:
                                                     "usage": usage}))
             # Off the event loop: a slow verifier must not hold up the teacher calls of other trajectories.
             try:
-                return await asyncio.to_thread(judge, stamped, self.verifiers, self.pipeline)
+                return await asyncio.to_thread(decide, stamped, self.verifiers, self.pipeline)
             except Exception as e:  # noqa: BLE001 - a verifier that breaks fails this task, not the run
                 log.error("verifying the task failed: %s: %s", type(e).__name__, e, exc_info=True)
-                return await asyncio.to_thread(judge, [error_row(task, e)], [], self.pipeline)
+                return await asyncio.to_thread(decide, [error_row(task, e)], [], self.pipeline)
 
     def drain_logs(self) -> list[dict[str, Any]]:
         return self.buffer.drain() if self.buffer is not None else []

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import model_validator
 
 from factory.config import SamplingConfig, Strict
-from factory.schema import TeacherInfo, ToolCall, Usage
+from factory.trajectory import TeacherInfo, ToolCall, Usage
 
 
 class Structured(Strict):

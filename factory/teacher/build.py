@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factory.config import TeacherConfig
-from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
+from factory.trajectory import TeacherInfo
 
 
 class LocalVLLMTeacher(Teacher):

@@ -12,10 +12,10 @@ from typing import Any
 
 from factory.config import TeacherConfig
 from factory.errors import UserError
-from factory.schema import ToolCall
 from factory.teacher.base import ChatRequest, Completion
 from factory.teacher.families import check_budget, dialect
 from factory.teacher.reply import completion
+from factory.trajectory import ToolCall
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from factory.config import TeacherConfig
 from factory.errors import TeacherError, TeacherUnavailable, UserError
-from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
 from factory.teacher.families import check_budget, dialect
 from factory.teacher.reply import from_openai_choice
 from factory.teacher.watchdog import Watchdog
+from factory.trajectory import TeacherInfo
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
+from factory.trajectory import TeacherInfo
 
 
 class RecordingTeacher(Teacher):

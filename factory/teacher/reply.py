@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from factory.schema import ToolCall
 from factory.teacher.base import Completion
+from factory.trajectory import ToolCall
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 

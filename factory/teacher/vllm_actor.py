@@ -15,9 +15,9 @@ from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError
 from factory.config import TeacherConfig
 from factory.errors import TeacherError, TeacherUnavailable, plain_error
 from factory.logs import LogBuffer, install
-from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
 from factory.teacher.watchdog import Watchdog
+from factory.trajectory import TeacherInfo
 
 log = logging.getLogger(__name__)
 

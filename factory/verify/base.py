@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 
 
 class Verifier(Protocol):

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from factory.config import GenericVerifyConfig
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 from factory.verify.base import Verifier
 
 _WORD = re.compile(r"\w+", re.U)

@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 
 from factory.config import SamplingConfig
 from factory.pipeline import Pipeline
-from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Structured, Teacher
+from factory.trajectory import Message, Task, Trajectory
 from factory.verify.base import Verifier
 from factory.verify.bounded import Bounded
 from factory.verify.math_answer import last_boxed

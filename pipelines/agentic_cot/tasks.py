@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from factory.errors import UserError
 from factory.inputs import read_records
-from factory.schema import Task
 from factory.seeding import derive_seed
+from factory.trajectory import Task
+from tf_common import Strict
 
 SEED_FILE = Path(__file__).with_name("seed_questions.jsonl")
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Options(Strict):
     questions: str | None = Field(None, description=".jsonl/.parquet with `question`, optional `answer`; "
                                                     "default: the shipped seed set")
     reasoning_max_tokens: int = Field(384, ge=16)

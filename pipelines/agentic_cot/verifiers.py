@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 from factory.verify.bounded import Bounded, CheckTimedOut
 from factory.verify.math_answer import answers_match, last_boxed
 from pipelines.agentic_cot.prompts import PHASES, mode

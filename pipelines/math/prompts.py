@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from factory.agent import hermes
-from factory.schema import ToolCall
 from factory.teacher.base import Structured
+from factory.trajectory import ToolCall
 from pipelines.math.tools import SCHEMAS
 
 FORMAT = ("Work in a loop. First write your plan inside <plan>...</plan> and call a tool. After each tool "

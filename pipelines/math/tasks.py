@@ -15,8 +15,8 @@ from pydantic import Field
 
 from factory.errors import UserError
 from factory.inputs import read_records
-from factory.schema import Task
 from factory.seeding import derive_seed
+from factory.trajectory import Task
 from pipelines.math import forms
 from pipelines.math.catalogue import Ability, Catalogue, Selection, select
 from pipelines.math.problems import GENERATORS

@@ -9,7 +9,7 @@ import re
 
 import jsonschema
 
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 from factory.verify.bounded import Bounded, CheckTimedOut
 from factory.verify.math_answer import answers_match, last_boxed
 from pipelines.math import forms, units
@@ -44,7 +44,7 @@ def _question(t: Trajectory) -> str:
     return next((m.content for m in t.messages if m.role == "user"), "")
 
 
-def judge(gold: str, pred: str, form: str | None, question: str = "") -> str:
+def compare_answers(gold: str, pred: str, form: str | None, question: str = "") -> str:
     """'' when `pred` is right, else the reason. Module level: it runs in the bounded helper. A box
     with a unit, % or ° is right when its bare value is (`units.readings`); the reason given for a
     wrong one is that of the box as written."""
@@ -85,7 +85,7 @@ class AnswerVerifier:
             return Verdict(verifier=self.name, passed=False, reason="no_boxed_answer")
         args = (str(gold), pred, t.meta.get("form"), _question(t))
         try:
-            why = self.bounded.call(judge, *args) if self.bounded else judge(*args)
+            why = self.bounded.call(compare_answers, *args) if self.bounded else compare_answers(*args)
         except CheckTimedOut as e:
             why = f"check_timeout:{e}"
         return Verdict(verifier=self.name, passed=not why, score=0.0 if why else 1.0, reason=why)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from factory.schema import Message, Trajectory
+from factory.trajectory import Message, Trajectory
 
 CITE = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9._/#:+@-]{0,199})\]")
 _WORD = re.compile(r"[a-z0-9_]{3,}")

@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from factory.agent import episode
 from factory.pipeline import Pipeline
-from factory.schema import Message, Task, Trajectory, Usage
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
+from factory.trajectory import Message, Task, Trajectory, Usage
 from factory.verify.base import Verifier, apply_verifiers
 from pipelines.research import PIPELINE, prompts, think
 from pipelines.research import evidence as ev

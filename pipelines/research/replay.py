@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from factory.agent.tools import ToolFailed
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 from pipelines.research.corpora.library import Library
 from pipelines.research.perturb import Perturbation
 from pipelines.research.tools import ResearchTools

@@ -12,8 +12,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from factory.errors import UserError
-from factory.schema import Task
 from factory.seeding import derive_seed, rng_for
+from factory.trajectory import Task
 from pipelines.research import synth
 from pipelines.research.corpora.library import Library
 from pipelines.research.perturb import PerturbOptions

@@ -12,8 +12,8 @@ from typing import Any
 from factory.agent import hermes
 from factory.config import SamplingConfig
 from factory.errors import TeacherError, TeacherUnavailable
-from factory.schema import Message, Usage
 from factory.teacher.base import ChatRequest, Structured, Teacher
+from factory.trajectory import Message, Usage
 from pipelines.research import evidence as ev
 from pipelines.research import prompts
 from pipelines.research.corpora.library import Library

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 from pipelines.research import evidence as ev
 from pipelines.research.corpora.library import Library
 from pipelines.research.synth import MASK, contains, norm

@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 from factory.agent import episode
 from factory.pipeline import Pipeline
-from factory.schema import Branch, Message, Task, Trajectory
 from factory.seeding import derive_seed, rng_for
 from factory.teacher.base import ChatRequest, Teacher
+from factory.trajectory import Branch, Message, Task, Trajectory
 from factory.verify.base import Verifier
 from pipelines.swe import PIPELINE, issue
 from pipelines.swe.grading import Report, grade

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from factory.agent import hermes
-from factory.schema import ToolCall
 from factory.teacher.base import Structured
+from factory.trajectory import ToolCall
 
 SYSTEM = """You are a software engineer fixing a bug in a Python repository checked out at /work/repo.
 Work in small steps: explore the code, reproduce the failure, edit the source, run the tests, and

@@ -10,8 +10,8 @@ from factory.agent import episode
 from factory.agent.episode import Budget
 from factory.agent.loop import LoopResult
 from factory.config import SamplingConfig
-from factory.schema import Message
 from factory.teacher.base import Teacher
+from factory.trajectory import Message
 from pipelines.swe.instances import Instance
 from pipelines.swe.prompts import SweGuide
 from pipelines.swe.tools import SweTools, key_action

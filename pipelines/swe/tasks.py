@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import Field
 
 from factory.errors import UserError
-from factory.schema import Task
 from factory.seeding import derive_seed
+from factory.trajectory import Task
 from pipelines.swe import instances as inst_io
 from pipelines.swe import profiles, sources, synth
 from pipelines.swe.instances import Instance

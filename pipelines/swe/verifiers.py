@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import jsonschema
 
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 from pipelines.swe.grading import Report, grade
 from pipelines.swe.instances import Instance
 from sandboxes.config import SandboxConfig

@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from factory.schema import Trajectory, Verdict
+from factory.trajectory import Trajectory, Verdict
 from pipelines.tool_use.mentions import leaves, numbers
 from pipelines.tool_use.verifiers import _ok, calls, final_reply, request
 

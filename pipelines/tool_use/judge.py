@@ -9,8 +9,8 @@ from typing import Any
 
 from factory.config import SamplingConfig
 from factory.errors import TeacherError, TeacherUnavailable
-from factory.schema import Message, Trajectory, Verdict
 from factory.teacher.base import ChatRequest, Structured, Teacher
+from factory.trajectory import Message, Trajectory, Verdict
 
 SCHEMA = {"type": "object", "properties": {"fits": {"type": "boolean"},
                                            "reason": {"type": "string", "minLength": 3, "maxLength": 200}},

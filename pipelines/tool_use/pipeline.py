@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 
 from factory.agent import episode
 from factory.pipeline import Pipeline
-from factory.schema import Message, Task, Trajectory
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
+from factory.trajectory import Message, Task, Trajectory
 from factory.verify.base import Verifier
 from pipelines.tool_use import PIPELINE, request
 from pipelines.tool_use.claims import ClaimsVerifier

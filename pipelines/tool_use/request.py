@@ -11,8 +11,8 @@ from typing import Any
 
 from factory.config import SamplingConfig
 from factory.errors import TeacherError, TeacherUnavailable
-from factory.schema import Usage
 from factory.teacher.base import ChatRequest, Structured, Teacher
+from factory.trajectory import Usage
 from pipelines.tool_use.mentions import mentions, render
 
 

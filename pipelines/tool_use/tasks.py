@@ -12,8 +12,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from factory.errors import ConfigError
-from factory.schema import Task
 from factory.seeding import derive_seed, rng_for
+from factory.trajectory import Task
 from pipelines.tool_use.mentions import mentions, render
 from pipelines.tool_use.toolset import Sources
 from sandboxes.config import SandboxConfig

@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 
-from factory.schema import Message, Trajectory, Verdict
+from factory.trajectory import Message, Trajectory, Verdict
 from pipelines.tool_use.mentions import leaves, mentions
 from pipelines.tool_use.runtime import Runtime
 from tool_graph.spec import ToolSpec

@@ -17,8 +17,8 @@ from factory.errors import UserError
 from factory.manifest import Commit, Manifest, ShardFile, load_manifest, save_manifest
 from factory.records import SCHEMA, SCHEMA_VERSION, from_table, schema_version
 from factory.runner.rundir import config_sha, open_run_dir
-from factory.schema import Message, ToolCall, Trajectory, Usage
 from factory.shards.writer import write_shard
+from factory.trajectory import Message, ToolCall, Trajectory, Usage
 
 TOOLS = [{"type": "function", "function": {"name": "evaluate", "description": "Evaluate an expression.",
                                            "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}}}}]

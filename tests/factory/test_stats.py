@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from factory.manifest import Commit, Manifest
-from factory.schema import Message, Trajectory, Usage
 from factory.stats import counters_for, merge, pass_rates, reason_key, run_stats
+from factory.trajectory import Message, Trajectory, Usage
 
 
 def t(task: str, attempt: int | None, solved: bool, reason: str | None = None, **meta) -> Trajectory:

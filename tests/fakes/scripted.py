@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 
 from factory.errors import TeacherUnavailable
-from factory.schema import TeacherInfo
 from factory.teacher.base import ChatRequest, ChatResult, Completion, Teacher
+from factory.trajectory import TeacherInfo
 
 
 class ScriptedTeacher(Teacher):

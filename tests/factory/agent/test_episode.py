@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from factory.agent.episode import Budget, agent_row, loop_meta
 from factory.agent.loop import LoopResult
 from factory.config import SamplingConfig
-from factory.schema import Branch, Message, Task, Usage
+from factory.trajectory import Branch, Message, Task, Usage
 
 
 def test_budget_from_options_sets_turn_tokens_temperature_and_total_budget():

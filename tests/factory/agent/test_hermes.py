@@ -1,7 +1,7 @@
 import json
 
 from factory.agent import hermes
-from factory.schema import Message, ToolCall
+from factory.trajectory import Message, ToolCall
 
 
 def test_parses_call_and_keeps_text():

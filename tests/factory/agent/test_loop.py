@@ -4,7 +4,7 @@ import json
 from factory.agent.loop import LoopLimits, run_agent
 from factory.agent.tools import Tool, ToolBox
 from factory.config import SamplingConfig
-from factory.schema import Message
+from factory.trajectory import Message
 from tests.fakes.scripted import ScriptedTeacher
 
 

@@ -7,9 +7,9 @@ import json
 
 from factory.agent.loop import NATIVE_FORMAT, LoopLimits, run_agent
 from factory.config import SamplingConfig
-from factory.schema import Message, ToolCall
 from factory.teacher.base import Completion
 from factory.teacher.reply import completion
+from factory.trajectory import Message, ToolCall
 from tests.factory.agent.test_loop import BOX, call
 from tests.fakes.scripted import CompletionTeacher, ScriptedTeacher
 

@@ -9,7 +9,7 @@ import random
 from factory.config import DedupConfig
 from factory.dedup.contamination import Contamination
 from factory.dedup.index import DedupIndex, _Bands, dedup_text, shingles
-from factory.schema import Message, ToolCall, Trajectory
+from factory.trajectory import Message, ToolCall, Trajectory
 
 SYSTEM = " ".join(f"Rule {i}: before step {i} of the method write down quantity q{i}, then call tool t{i % 7} and "
                   f"compare its output with estimate e{i}." for i in range(60))  # ~1,000 words every row shares

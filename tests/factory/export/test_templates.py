@@ -11,7 +11,7 @@ import re
 import pyarrow.parquet as pq
 import pytest
 
-from factory.export import forms, templates
+from factory.export import formats, templates
 from tests.factory.export.conftest import export
 
 CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.S)
@@ -36,7 +36,7 @@ def test_rows_render_once_and_intact(pipeline_runs, template, pipeline):
     rows = _accepted_rows(pipeline_runs[pipeline])
     assert rows
     for row in rows:
-        msgs, tools = forms.chat_messages(row["messages"]), forms.tool_list(row["tools"])
+        msgs, tools = formats.chat_messages(row["messages"]), formats.tool_list(row["tools"])
         text = template.render(msgs, tools)
         for t in tools:  # the tools block exactly once: the stored prompt no longer carries its own
             assert text.count(t["function"]["description"]) == 1, t["function"]["name"]

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from factory.cli.app import app
 from factory.errors import UserError
 from factory.runner import driver
-from factory.schema import ToolCall
 from factory.teacher.base import Completion
+from factory.trajectory import ToolCall
 from tests.fakes.scripted import CompletionTeacher
 
 QUESTION = "Compute 1/2 + 1/3."

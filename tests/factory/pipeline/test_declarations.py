@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from factory.cli.app import app
 from factory.manifest import load_manifest
 from factory.runner import driver
-from factory.schema import Message, Trajectory
-from factory.verify.judge import judge
+from factory.trajectory import Message, Trajectory
+from factory.verify.decide import decide
 from tests.factory.pipeline.toy import Toy, toy_reply
 from tests.fakes.scripted import ScriptedTeacher
 
@@ -88,10 +88,10 @@ def test_id_meta_keys_tell_apart_rows_with_the_same_messages():
     msgs = [Message(role="user", content="q"), Message(role="assistant", content="red")]
     a, b = (Trajectory(pipeline=TOY, task_id="t", messages=msgs, meta={"colour": "red", "flavour": f})
             for f in ("plain", "spicy"))
-    ja, jb = judge([a], [], toy)[0], judge([b], [], toy)[0]
+    ja, jb = decide([a], [], toy)[0], decide([b], [], toy)[0]
     assert ja.id and jb.id and ja.id != jb.id
     c = b.model_copy(update={"meta": {**b.meta, "shape": "x"}})  # not an id key: same id
-    assert judge([c], [], toy)[0].id == jb.id
+    assert decide([c], [], toy)[0].id == jb.id
 
 
 def test_every_opened_pipeline_is_closed(toy_run):

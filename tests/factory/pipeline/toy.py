@@ -11,9 +11,9 @@ from typing import ClassVar
 from pydantic import Field
 
 from factory.pipeline import Pipeline
-from factory.schema import Message, Task, Trajectory, Verdict
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Teacher
+from factory.trajectory import Message, Task, Trajectory, Verdict
 from tf_common import Strict
 
 log = logging.getLogger(__name__)

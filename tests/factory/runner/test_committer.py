@@ -14,7 +14,7 @@ from factory.records import from_table
 from factory.runner.committer import Committer
 from factory.runner.rundir import open_run_dir
 from factory.runner.worker import ChunkResult
-from factory.schema import Message, Trajectory, Usage
+from factory.trajectory import Message, Trajectory, Usage
 
 VIEW = PipelineView(name="toy", stat_keys=["colour"], attempt_key="try_no")
 

@@ -1,8 +1,8 @@
 import pyarrow.parquet as pq
 
 from factory.records import SCHEMA, from_row, to_table
-from factory.schema import Message, ToolCall, Trajectory, Verdict
 from factory.shards.writer import sha256_file, write_shard
+from factory.trajectory import Message, ToolCall, Trajectory, Verdict
 
 
 def sample(i: int) -> Trajectory:

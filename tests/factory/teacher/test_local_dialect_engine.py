@@ -9,7 +9,7 @@ import pytest
 
 from factory.agent.loop import NATIVE_FORMAT, LoopLimits, run_agent
 from factory.config import SamplingConfig, TeacherConfig
-from factory.schema import Message
+from factory.trajectory import Message
 from tests.factory.agent.test_loop import BOX
 from tests.fakes.family_model import family_model, template
 

@@ -1,5 +1,5 @@
 from factory.config import GenericVerifyConfig
-from factory.schema import Message, Trajectory
+from factory.trajectory import Message, Trajectory
 from factory.verify.base import apply_verifiers
 from factory.verify.generic import generic_verifiers, repetition_ratio
 
@@ -26,7 +26,7 @@ def test_generic_verifiers_accept_and_reject_with_reasons():
 
 
 def test_repetition_per_message_allows_a_restating_turn_but_not_a_loop():
-    from factory.schema import Message, Trajectory
+    from factory.trajectory import Message, Trajectory
     from factory.verify.generic import RepetitionVerifier
 
     claim = "the buffer of a channel is bounded and a full buffer blocks the writer"

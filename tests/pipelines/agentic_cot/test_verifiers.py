@@ -1,6 +1,6 @@
 import pytest
 
-from factory.schema import Message, Trajectory
+from factory.trajectory import Message, Trajectory
 from pipelines.agentic_cot.prompts import NON_THINKING_SYSTEM, THINKING_SYSTEM, assemble
 from pipelines.agentic_cot.verifiers import AnswerVerifier, ConciseVerifier, FaithfulVerifier, PhasesVerifier, check_phases
 

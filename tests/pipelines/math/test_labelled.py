@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from factory.inspect.calibrate import calibrate
-from factory.schema import Message, Trajectory
+from factory.trajectory import Message, Trajectory
 from pipelines.math.verifiers import AnswerVerifier
 
 LABELLED = Path(__file__).with_name("labelled.jsonl")

@@ -8,7 +8,7 @@ import re
 
 import jsonschema
 
-from factory.schema import Message, ToolCall, Trajectory
+from factory.trajectory import Message, ToolCall, Trajectory
 from pipelines.math.prompts import DEMO, MathGuide, answer_schema, system_prompt
 from pipelines.math.verifiers import StructureVerifier
 

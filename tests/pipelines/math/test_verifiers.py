@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from factory.schema import Message, ToolCall, Trajectory
+from factory.trajectory import Message, ToolCall, Trajectory
 from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCallsVerifier
 
 

@@ -5,7 +5,7 @@ import pytest
 from factory.config import RunConfig, deep_merge
 from factory.pipeline.registry import get_pipeline
 
-CORPUS = str(Path(__file__).with_name("corpus.jsonl"))
+CORPUS = str(Path(__file__).resolve().parents[3] / "examples" / "research" / "kestrel_corpus.jsonl")
 OPTIONS = {"corpus": CORPUS, "tasks": 9, "guided": False, "demonstration": False, "max_turns": 12,
            "hops": {2: 0.5, 3: 0.5}, "modes": {"closed": 1, "open": 1, "reverse": 1}, "lesson_retry": True,
            "judge": True}

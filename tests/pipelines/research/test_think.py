@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from factory.config import SamplingConfig
-from factory.schema import Message
+from factory.trajectory import Message
 from pipelines.research.think import think_twice
 from tests.fakes.scripted import ScriptedTeacher
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from factory.schema import FunctionCall, Message, ToolCall, Trajectory
+from factory.trajectory import FunctionCall, Message, ToolCall, Trajectory
 from pipelines.research import evidence as ev
 from pipelines.research import verifiers as V
 from pipelines.research.corpora.library import Library

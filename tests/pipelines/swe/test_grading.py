@@ -118,7 +118,7 @@ def test_protected_paths():
 def test_calls_verifier_cheats():
     import json
 
-    from factory.schema import Message, ToolCall, Trajectory
+    from factory.trajectory import Message, ToolCall, Trajectory
     from pipelines.swe.tools import BASH_SCHEMA
     from pipelines.swe.verifiers import CallsVerifier
 

@@ -4,7 +4,7 @@ quotes the fix is refused and the template kept."""
 import asyncio
 
 from factory.config import RunConfig
-from factory.schema import Task
+from factory.trajectory import Task
 from pipelines.swe import instances as inst_io
 from pipelines.swe.pipeline import SwePipeline
 from tests.fakes.scripted import ScriptedTeacher

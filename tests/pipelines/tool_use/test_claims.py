@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from factory.schema import FunctionCall, Message, ToolCall, Trajectory
+from factory.trajectory import FunctionCall, Message, ToolCall, Trajectory
 from pipelines.tool_use.claims import ClaimsVerifier
 from pipelines.tool_use.verifiers import (
     AnswerVerifier,

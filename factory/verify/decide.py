@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from factory.schema import Trajectory
+from factory.trajectory import Trajectory
 from factory.verify.base import Verifier, apply_verifiers
 
 if TYPE_CHECKING:
     from factory.pipeline.base import Pipeline
 
 
-def judge(rows: list[Trajectory], verifiers: list[Verifier], pipeline: "Pipeline") -> list[Trajectory]:
+def decide(rows: list[Trajectory], verifiers: list[Verifier], pipeline: "Pipeline") -> list[Trajectory]:
     keys = pipeline.id_meta_keys
     verified = [apply_verifiers(t.with_content_id(keys), verifiers) for t in rows]
     out = pipeline.postprocess(verified)

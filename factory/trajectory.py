@@ -7,22 +7,20 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from tf_common import Strict
 
 Role = Literal["system", "user", "assistant", "tool"]
 Outcome = Literal["success", "failure", "negative", "error"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class FunctionCall(_Strict):
+class FunctionCall(Strict):
     name: str
     arguments: str = Field(description="JSON-encoded arguments, as in the OpenAI format")
 
 
-class ToolCall(_Strict):
+class ToolCall(Strict):
     """A call in the OpenAI shape `{id, type: "function", function: {name, arguments}}`. Schema
     version 1 stored it flat (`{id, name, arguments}`); that form is still read."""
 
@@ -47,7 +45,7 @@ class ToolCall(_Strict):
         return self.function.arguments
 
 
-class Message(_Strict):
+class Message(Strict):
     role: Role
     content: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
@@ -71,21 +69,21 @@ class Message(_Strict):
         return d
 
 
-class Verdict(_Strict):
+class Verdict(Strict):
     verifier: str
     passed: bool
     score: float = 0.0
     reason: str = ""
 
 
-class Branch(_Strict):
+class Branch(Strict):
     parent_id: str | None = None
     fork_step: int | None = None
     kind: Literal["root", "branch", "step"] = "root"
     parent_outcome: str | None = None
 
 
-class Usage(_Strict):
+class Usage(Strict):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     teacher_calls: int = 0
@@ -100,13 +98,13 @@ class Usage(_Strict):
         )
 
 
-class TeacherInfo(_Strict):
+class TeacherInfo(Strict):
     backend: str = ""
     model: str = ""
     sampling: str = "{}"
 
 
-class Task(_Strict):
+class Task(Strict):
     """One unit of work. `id` is stable across runs: it is derived from the pipeline, the task's
     parameters and the run seed, never from position or time."""
 
@@ -116,7 +114,7 @@ class Task(_Strict):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
-class Trajectory(_Strict):
+class Trajectory(Strict):
     id: str = ""
     run_id: str = ""
     pipeline: str

@@ -1,0 +1,1 @@
+"""Examples you can run from the repository root (each is exercised by tests/examples/)."""
