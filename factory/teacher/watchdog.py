@@ -34,6 +34,8 @@ class Watchdog:
 
     async def guard(self, call: Awaitable[T]) -> T:
         if self._tripped:
+            if asyncio.iscoroutine(call):
+                call.close()  # never started: closed now, not left to warn "never awaited" at exit
             raise TeacherUnavailable(self._tripped)
         if self._in_flight == 0:
             self._last_progress = time.monotonic()
