@@ -1,8 +1,9 @@
+"""Shared fixtures. Engine tests run the toy pipeline (tests/factory/pipeline/toy.py), so no built-in
+pipeline's prompts or checks can break them; `run_dir` is an Agentic-CoT run for the CLI tests that
+read a real pipeline's rows."""
+
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -10,30 +11,17 @@ import pytest
 
 from factory.config import RunConfig, deep_merge
 from factory.runner import driver
-from factory.teacher.base import ChatRequest
-from pipelines.agentic_cot.tasks import SEED_FILE
+from tests.factory.pipeline.toy import toy_reply
+from tests.fakes.cot import cot_reply, mixed_reply
 from tests.fakes.scripted import ScriptedTeacher
 
-SEED = {json.loads(line)["question"]: json.loads(line).get("answer") for line in SEED_FILE.read_text().splitlines()}
+TOY = "tests.factory.pipeline.toy:Toy"
+TOY_TASKS = 40
 
 
-def cot_reply(req: ChatRequest, wrong: bool = False) -> str:
-    """A competent Agentic-CoT teacher: long free reasoning, then a faithful five-phase JSON."""
-    user = req.messages[-1]["content"]
-    if req.structured is None:
-        ans = SEED.get(user) or "unknown"
-        steps = " ".join(f"Step {i}: consider quantity number {i} of the problem and how it relates to the "
-                         f"others, then write down an intermediate result {i * 7}." for i in range(1, 9))
-        return (f"We need to answer: {user} First identify the quantities, then compute. {steps} I carried out "
-                f"the computation and rechecked every step; it is consistent, so the computation is complete. "
-                f"After careful work the answer is \\boxed{{{ans}}}.")
-    q = re.sub(r"\s+", " ", user.split("Reasoning transcript:")[0].replace("Question:", "")).strip()
-    ans = SEED.get(q) or ""
-    if wrong and ans:
-        ans = ans + "1"
-    return json.dumps({"analysis": f"Asked: {q}", "plan": "Identify the quantities, then compute.",
-                       "action": "Carried out the computation.", "reflection": "Rechecked every step; it is consistent.",
-                       "summary": "The computation is complete.", "final_answer": ans})
+@pytest.fixture
+def scripted_toy() -> ScriptedTeacher:
+    return ScriptedTeacher(toy_reply)
 
 
 @pytest.fixture
@@ -43,22 +31,20 @@ def scripted_cot() -> ScriptedTeacher:
 
 @pytest.fixture
 def make_cfg(tmp_path: Path):
+    """A run config: the toy pipeline unless `pipeline=` names another (then its own options only)."""
     def make(**over: Any) -> RunConfig:
-        base = {"pipeline": "agentic_cot", "output_dir": str(tmp_path / "runs"), "name": "t",
-                "runner": {"executor": "inline", "chunk_size": 4}, "shards": {"rows_per_shard": 8}}
+        base: dict[str, Any] = {"pipeline": TOY, "output_dir": str(tmp_path / "runs"), "name": "t",
+                                "runner": {"executor": "inline", "chunk_size": 4}, "shards": {"rows_per_shard": 8}}
+        if "pipeline" not in over:
+            base["pipeline_options"] = {"tasks": TOY_TASKS}
         return RunConfig.model_validate(deep_merge(base, over))
 
     return make
 
 
-def mixed_reply(req):
-    """Right answers for some questions, wrong for others: a run with both sides."""
-    wrong = int(hashlib.sha256(req.messages[-1]["content"].encode()).hexdigest(), 16) % 3 == 0
-    return cot_reply(req, wrong=wrong)
-
-
 @pytest.fixture
 def run_dir(make_cfg):
-    out = driver.run(make_cfg(limit=16, runner={"chunk_size": 4}), teacher=ScriptedTeacher(mixed_reply))
+    out = driver.run(make_cfg(pipeline="agentic_cot", limit=16, runner={"chunk_size": 4}),
+                     teacher=ScriptedTeacher(mixed_reply))
     assert out.stats["accepted"] and out.stats["rejected"]
     return out.run_dir

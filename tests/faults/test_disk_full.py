@@ -13,7 +13,8 @@ from factory.config import RunConfig
 from factory.errors import StorageFull
 from factory.manifest import load_manifest
 from factory.runner import driver, fsck
-from tests.conftest import mixed_reply
+from tests.conftest import TOY
+from tests.factory.pipeline.toy import toy_reply
 from tests.fakes.scripted import ScriptedTeacher
 from tests.fakes.servers import ROOT, free_port, start_fake, stop
 from tests.rows import committed_rows
@@ -31,8 +32,9 @@ def small_disk(tmp_path):
 
 
 def cfg(disk) -> RunConfig:
-    return RunConfig.model_validate({"pipeline": "agentic_cot", "output_dir": str(disk / "runs"), "name": "full",
-                                     "limit": 16, "runner": {"executor": "inline", "chunk_size": 2},
+    return RunConfig.model_validate({"pipeline": TOY, "output_dir": str(disk / "runs"), "name": "full",
+                                     "limit": 16, "pipeline_options": {"tasks": 16, "padding": 1500},
+                                     "runner": {"executor": "inline", "chunk_size": 2},
                                      "shards": {"rows_per_shard": 4}})
 
 
@@ -42,7 +44,7 @@ def test_disk_full_mid_commit_then_rerun_after_space_is_freed(small_disk, free_k
     with ballast.open("wb") as f:
         f.write(b"\0" * (512 - free_kib) * 1024)
     with pytest.raises(StorageFull) as e:
-        driver.run(cfg(small_disk), teacher=ScriptedTeacher(mixed_reply))
+        driver.run(cfg(small_disk), teacher=ScriptedTeacher(toy_reply))
     msg = str(e.value)
     assert "\n" not in msg and "free space and rerun" in msg, msg
     run_dir = small_disk / "runs" / "full"
@@ -54,7 +56,7 @@ def test_disk_full_mid_commit_then_rerun_after_space_is_freed(small_disk, free_k
     done_before = {t for c in load_manifest(run_dir).commits for t in c.task_ids}
 
     ballast.unlink()
-    out = driver.run(cfg(small_disk), teacher=ScriptedTeacher(mixed_reply))
+    out = driver.run(cfg(small_disk), teacher=ScriptedTeacher(toy_reply))
     assert out.new_tasks == 16 - len(done_before)
     m = load_manifest(run_dir)
     tasks = [t for c in m.commits for t in c.task_ids]

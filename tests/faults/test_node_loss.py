@@ -23,9 +23,9 @@ DRIVER = """
 import json, sys
 from factory.config import RunConfig
 from factory.runner import driver
-from tests.conftest import cot_reply
+from tests.factory.pipeline.toy import toy_reply
 from tests.fakes.scripted import SlowTeacher
-out = driver.run(RunConfig.model_validate(json.loads(sys.argv[1])), teacher=SlowTeacher(cot_reply))
+out = driver.run(RunConfig.model_validate(json.loads(sys.argv[1])), teacher=SlowTeacher(toy_reply))
 print(json.dumps({"tasks": out.stats["tasks"], "new": out.new_tasks}))
 """
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from factory.cli.app import app
 from factory.config import RunConfig
 from factory.runner import driver
-from tests.conftest import mixed_reply
+from tests.fakes.cot import mixed_reply
 from tests.fakes.math_teacher import PROBLEMS, guided_reply
 from tests.fakes.scripted import ScriptedTeacher
 

@@ -25,6 +25,7 @@ class ToyOptions(Strict):
     tasks: int = Field(6, ge=1)
     tries: int = Field(2, ge=1)
     marker: str | None = Field(None, description="file that open/close append to (lifecycle tests, any process)")
+    padding: int = Field(0, ge=0, description="characters of context added to each question (rows of a real size)")
 
 
 class ColourNamed:
@@ -75,6 +76,9 @@ class Toy(Pipeline):
         rows = []
         for n in range(self.options.tries):
             q = f"Task {task.id}: name the colour {task.payload['colour']} (try {n})."
+            if self.options.padding:  # varied text, so neither compression nor dedup makes it small
+                q += " Context: " + " ".join(f"w{task.seed % 997 + i * 7919 % 10007}" for i in
+                                             range(self.options.padding // 6))
             out = await teacher.chat(ChatRequest(messages=[{"role": "user", "content": q}],
                                                  sampling=self.cfg.teacher.sampling, seed=n, affinity=task.id))
             rows.append(Trajectory(pipeline=self.name, task_id=task.id, usage=out.usage(),

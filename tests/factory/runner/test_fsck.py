@@ -14,11 +14,19 @@ from factory.errors import UserError
 from factory.inspect.reader import open_run
 from factory.manifest import load_manifest
 from factory.runner import driver, fsck
-from tests.conftest import mixed_reply
+from tests.factory.pipeline.toy import toy_reply
 from tests.fakes.scripted import ScriptedTeacher
 from tests.rows import committed_rows
 
-CFG = {"limit": 16, "runner": {"chunk_size": 4}}
+CFG = {"limit": 16, "runner": {"chunk_size": 4, "chunks_in_flight": 1}}  # a commit per chunk
+
+
+@pytest.fixture
+def run_dir(make_cfg):
+    """A committed toy run with both sides (this module's resumes use the same config)."""
+    out = driver.run(make_cfg(**CFG), teacher=ScriptedTeacher(toy_reply))
+    assert out.stats["accepted"] and out.stats["rejected"]
+    return out.run_dir
 
 
 def snapshot(run_dir: Path) -> dict[str, bytes]:
@@ -39,7 +47,7 @@ def test_resume_and_readers_name_a_damaged_shard_and_change_nothing(run_dir, mak
     victim = run_dir / m.commits[1].accepted.path
     {"flip": flip, "truncate": lambda p: p.write_bytes(p.read_bytes()[:-100]), "delete": Path.unlink}[how](victim)
     before = snapshot(run_dir)
-    teacher = ScriptedTeacher(mixed_reply)
+    teacher = ScriptedTeacher(toy_reply)
     with pytest.raises(UserError, match=f"{m.commits[1].accepted.path}: .*{reason}.*factory fsck") as e:
         driver.run(make_cfg(**CFG), teacher=teacher)
     assert "\n" not in str(e.value) and not teacher.calls and snapshot(run_dir) == before
@@ -53,15 +61,15 @@ def test_quarantine_sets_the_whole_commit_aside_and_the_rerun_redoes_exactly_its
     m = load_manifest(run_dir)
     bad = m.commits[1]
     assert bad.accepted and bad.rejected  # both sides: keeping one would duplicate rows on the rerun
-    flip(run_dir / bad.rejected.path)
     rows_before = {r["id"] for r in committed_rows(run_dir)}
+    flip(run_dir / bad.rejected.path)
     report = fsck.quarantine(run_dir)
     assert report.quarantined_commits == [bad.seq] and report.quarantined_tasks == bad.task_ids
     for f in (bad.accepted, bad.rejected, bad.signatures):
         assert not (run_dir / f.path).exists() and (report.quarantined_to / f.path).exists()
     assert (report.quarantined_to / "commits.json").exists()
     assert fsck.check(run_dir).clean
-    out = driver.run(make_cfg(**CFG), teacher=ScriptedTeacher(mixed_reply))
+    out = driver.run(make_cfg(**CFG), teacher=ScriptedTeacher(toy_reply))
     assert out.new_tasks == len(bad.task_ids)
     m2 = load_manifest(run_dir)
     tasks = [t for c in m2.commits for t in c.task_ids]
@@ -77,7 +85,7 @@ def test_a_damaged_signature_sidecar_is_derived_data_the_run_goes_on(run_dir, ma
     flip(run_dir / m.commits[0].signatures.path)
     report = fsck.check(run_dir)
     assert [d.derived for d in report.damage] == [True]
-    out = driver.run(make_cfg(**CFG), teacher=ScriptedTeacher(mixed_reply))  # resumes: re-hashes that shard
+    out = driver.run(make_cfg(**CFG), teacher=ScriptedTeacher(toy_reply))  # resumes: re-hashes that shard
     assert out.new_tasks == 0
     q = fsck.quarantine(run_dir)
     assert q.quarantined_tasks == [] and load_manifest(run_dir).commits[0].signatures is None
@@ -91,7 +99,7 @@ def test_a_garbled_manifest_is_one_line_and_nothing_is_deleted(run_dir, make_cfg
     (run_dir / "staging").mkdir(exist_ok=True)
     (run_dir / "staging" / "x.tmp").write_bytes(b"left by a crash")
     before = snapshot(run_dir)
-    for call in (lambda: driver.run(make_cfg(**CFG), teacher=ScriptedTeacher(mixed_reply)),
+    for call in (lambda: driver.run(make_cfg(**CFG), teacher=ScriptedTeacher(toy_reply)),
                  lambda: fsck.check(run_dir), lambda: fsck.quarantine(run_dir), lambda: open_run(run_dir)):
         with pytest.raises(UserError, match="manifest.json: not a valid manifest") as e:
             call()

@@ -65,9 +65,9 @@ def test_lock_of_a_killed_holder_is_taken_over_and_said(tmp_path, holder, caplog
     assert f"pid {p.pid}" in caplog.text and "took over" in caplog.text
 
 
-def test_run_refuses_a_directory_another_process_writes(make_cfg, scripted_cot, holder):
+def test_run_refuses_a_directory_another_process_writes(make_cfg, scripted_toy, holder):
     cfg = make_cfg(limit=2)
     holder(cfg.run_dir)
     with pytest.raises(UserError, match="being written by pid"):
-        driver.run(cfg, teacher=scripted_cot)
+        driver.run(cfg, teacher=scripted_toy)
     assert not (cfg.run_dir / "manifest.json").exists()  # nothing was touched

@@ -10,7 +10,6 @@ from factory.config import RunConfig
 from factory.errors import UserError
 from factory.manifest import load_manifest
 from factory.runner import driver
-from tests.conftest import cot_reply
 from tests.factory.pipeline.toy import toy_reply
 from tests.fakes.scripted import ScriptedTeacher
 
@@ -40,12 +39,12 @@ def test_add_grows_an_append_only_stream_without_redoing_anything(tmp_path):
 
 
 def test_add_on_a_fixed_task_list_takes_the_next_ones_then_says_none_are_left(make_cfg):
-    driver.run(make_cfg(limit=3), teacher=ScriptedTeacher(cot_reply))
-    t = ScriptedTeacher(cot_reply)
+    driver.run(make_cfg(limit=3), teacher=ScriptedTeacher(toy_reply))
+    t = ScriptedTeacher(toy_reply)
     out = driver.run(make_cfg(limit=3), teacher=t, add=2)
     assert out.new_tasks == 2 and out.stats["tasks"] == 5
     total = len(driver.plan(make_cfg())[1])
-    out = driver.run(make_cfg(), teacher=ScriptedTeacher(cot_reply), add=total)  # more than are left
+    out = driver.run(make_cfg(), teacher=ScriptedTeacher(toy_reply), add=total)  # more than are left
     assert out.stats["tasks"] == total
     with pytest.raises(UserError, match=f"--add 1: no new task — all {total} tasks .* fixed task list"):
-        driver.run(make_cfg(), teacher=ScriptedTeacher(cot_reply), add=1)
+        driver.run(make_cfg(), teacher=ScriptedTeacher(toy_reply), add=1)

@@ -55,6 +55,6 @@ def test_chat_n_and_structured_output(vllm_server):
 
 
 def test_pipeline_through_the_server(vllm_server, make_cfg):
-    cfg = make_cfg(limit=2, teacher={"backend": "openai", "base_url": vllm_server})
+    cfg = make_cfg(pipeline="agentic_cot", limit=2, teacher={"backend": "openai", "base_url": vllm_server})
     out = driver.run(cfg)
     assert out.stats["tasks"] == 2 and out.stats["usage"]["teacher_calls"] == 4

@@ -58,7 +58,7 @@ def test_structured_json_and_regex(embedded_teacher):
 
 
 def test_agentic_cot_with_the_real_model(embedded_teacher, make_cfg):
-    cfg = make_cfg(limit=4)
+    cfg = make_cfg(pipeline="agentic_cot", limit=4)
     out = driver.run(cfg, teacher=embedded_teacher)
     m = load_manifest(out.run_dir)
     rows = [r for side in ("accepted", "rejected") for s in m.shards(side)

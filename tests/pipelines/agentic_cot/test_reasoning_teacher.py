@@ -6,7 +6,7 @@ import json
 from factory.inspect.reader import open_run
 from factory.runner import driver
 from factory.teacher.base import Completion
-from tests.conftest import SEED, cot_reply
+from tests.fakes.cot import SEED, cot_reply
 from tests.fakes.scripted import CompletionTeacher
 
 THOUGHT = "Thinking it through:"  # how each scripted thinking starts (the rest: a competent free reasoning)
@@ -30,7 +30,7 @@ def metas(run_dir):
 
 
 def test_raw_reasoning_is_the_thinking(make_cfg):
-    out = driver.run(make_cfg(limit=2), teacher=reasoning_teacher())
+    out = driver.run(make_cfg(pipeline="agentic_cot", limit=2), teacher=reasoning_teacher())
     rows = metas(out.run_dir)
     thinking = [m for m in rows if m["variant"] == "thinking"]
     assert len(thinking) == 2 and all(m["raw_reasoning"].startswith(THOUGHT) for m in thinking)
@@ -42,7 +42,7 @@ def test_raw_reasoning_is_the_thinking(make_cfg):
 
 
 def test_thinking_cut_off_is_a_failure_not_a_row_of_invented_phases(make_cfg):
-    out = driver.run(make_cfg(limit=1), teacher=reasoning_teacher(truncated=True))
+    out = driver.run(make_cfg(pipeline="agentic_cot", limit=1), teacher=reasoning_teacher(truncated=True))
     assert out.stats["accepted"] == 0
     (meta,) = metas(out.run_dir)
     assert meta["failure_reason"] == "malformed:truncated_in_thinking"

@@ -32,7 +32,6 @@ def _run(make_cfg, path, mode, name):
 @pytest.fixture(scope="module")
 def gold_rows(instances_file, tmp_path_factory):
     from factory.config import RunConfig, deep_merge
-    from tests.conftest import make_cfg as _mk  # noqa: F401 - the function-scoped fixture's factory, module-wide here
 
     out_dir = tmp_path_factory.mktemp("runs")
 
