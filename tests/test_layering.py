@@ -7,7 +7,9 @@ import ast
 import typing
 from pathlib import Path
 
-from factory.trajectory import Branch, Trajectory
+from factory.agent.episode import loop_meta
+from factory.agent.loop import LoopResult
+from factory.trajectory import Branch, Trajectory, Usage
 from pipelines.agentic_cot.pipeline import AgenticCoT
 from pipelines.math.pipeline import META_KEYS, MathPipeline
 
@@ -47,6 +49,8 @@ def _declared_keys() -> set[str]:
     # Words the record schema itself defines (a branch's kind "root") are the engine's own.
     own = set(typing.get_args(Branch.model_fields["kind"].annotation))
     own |= set(typing.get_args(Trajectory.model_fields["outcome"].annotation))
+    # The agent-row fields the engine itself writes (factory.agent.episode.loop_meta) are the engine's.
+    own |= set(loop_meta(LoopResult(messages=[], usage=Usage(), stop_reason="max_turns"), guided=False))
     return keys - own
 
 

@@ -18,7 +18,7 @@ from factory.verify.bounded import Bounded
 from pipelines.math import PIPELINE
 from pipelines.math.catalogue import shipped_catalogue
 from pipelines.math.prompts import DEMO, MathGuide, system_prompt
-from pipelines.math.tasks import Options, load_tasks
+from pipelines.math.tasks import Options, Problem, load_tasks
 from pipelines.math.tools import SandboxedTools
 from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCallsVerifier
 from sandboxes.pool import SandboxPool
@@ -83,17 +83,17 @@ class MathPipeline(Pipeline):
         return list(await asyncio.gather(*(self._attempt(task, a, teacher) for a in range(self.options.attempts))))
 
     async def _attempt(self, task: Task, attempt: int, teacher: Teacher) -> Trajectory:
-        o, p = self.options, task.payload
-        module = self.catalogue.modules[p["module"]]
+        o, p = self.options, Problem.model_validate(task.payload)
+        module = self.catalogue.modules[p.module]
         toolbox = SandboxedTools(await asyncio.to_thread(self.pool), o.tool_timeout_s).toolbox(module.tools)
         msgs = [Message(role="system", content=system_prompt(module.focus)),
-                Message(role="user", content=p["question"])]
+                Message(role="user", content=p.question)]
         res = await episode.attempt(teacher, msgs, toolbox, self.cfg.teacher.sampling, episode.Budget.of(o),
                                     seed=derive_seed(task.seed, "attempt", attempt), affinity=f"{task.id}/{attempt}",
-                                    guide=MathGuide(module.tools, o.note_max_chars, p.get("form")) if o.guided else None,
+                                    guide=MathGuide(module.tools, o.note_max_chars, p.form) if o.guided else None,
                                     aside=DEMO if o.demonstration else "")
-        meta: dict[str, Any] = {k: p.get(k) for k in META_KEYS}
-        meta.update({"answer": p["answer"], "attempt": attempt, "attempts": o.attempts},
+        meta: dict[str, Any] = {k: getattr(p, k) for k in META_KEYS}
+        meta.update({"answer": p.answer, "attempt": attempt, "attempts": o.attempts},
                     **episode.loop_meta(res, guided=o.guided, aside="demonstration" if o.demonstration else None))
         return episode.agent_row(self.name, task, res, meta, toolbox.schemas())
 

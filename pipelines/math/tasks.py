@@ -9,7 +9,6 @@ import logging
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field
 
@@ -21,6 +20,7 @@ from pipelines.math import forms
 from pipelines.math.catalogue import Ability, Catalogue, Selection, select
 from pipelines.math.problems import GENERATORS
 from sandboxes.config import SandboxConfig
+from tf_common import Strict
 
 log = logging.getLogger(__name__)
 _REDRAWS = 20
@@ -74,16 +74,29 @@ def _difficulties(a: Ability, allowed: list[int]) -> list[int]:
     return levels or [min(range(lo, hi + 1), key=lambda d: min(abs(d - x) for x in allowed))]
 
 
+class Problem(Strict):
+    """A math task's payload (`Task.payload` carries it as JSON); what `generate` reads."""
+
+    question: str
+    answer: str
+    ability: str = "unlabelled"
+    root: str = "unlabelled"
+    category: str = "unlabelled"
+    difficulty: int | None = None
+    form: str | None = None
+    source: str = "user"
+    module: str = "algebra"
+
+
 def _task(run_seed: int, a: Ability | None, cat: Catalogue, question: str, answer: str, difficulty: int | None,
           form: str | None, source: str) -> Task:
     ability = a.id if a else "unlabelled"
     form = form or forms.infer(question, answer)  # every problem carries the form its answer must take
     tid = "math-" + hashlib.sha256(f"{ability}\x1f{question}\x1f{answer}".encode()).hexdigest()[:16]
-    payload: dict[str, Any] = {
-        "question": question, "answer": answer, "ability": ability, "root": a.root if a else "unlabelled",
-        "category": a.category if a else "unlabelled", "difficulty": difficulty, "form": form, "source": source,
-        "module": a.module if a else "algebra"}
-    return Task(id=tid, pipeline="math", seed=derive_seed(run_seed, tid), payload=payload)
+    payload = Problem(question=question, answer=answer, ability=ability, root=a.root if a else "unlabelled",
+                      category=a.category if a else "unlabelled", difficulty=difficulty, form=form, source=source,
+                      module=a.module if a else "algebra")
+    return Task(id=tid, pipeline="math", seed=derive_seed(run_seed, tid), payload=payload.model_dump())
 
 
 def generated_tasks(opts: Options, cat: Catalogue, run_seed: int) -> list[Task]:

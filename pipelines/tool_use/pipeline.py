@@ -19,7 +19,7 @@ from pipelines.tool_use.claims import ClaimsVerifier
 from pipelines.tool_use.judge import JudgeVerifier, judge
 from pipelines.tool_use.prompts import DEMO, SYSTEM, ToolUseGuide
 from pipelines.tool_use.runtime import Runtime, TrajectoryTools
-from pipelines.tool_use.tasks import Options, build_tasks, resolve_defaults
+from pipelines.tool_use.tasks import Options, WalkTask, build_tasks, resolve_defaults
 from pipelines.tool_use.toolset import load_specs, value_pool
 from pipelines.tool_use.verifiers import (
     AnswerVerifier,
@@ -31,7 +31,6 @@ from pipelines.tool_use.verifiers import (
 )
 from sandboxes.select import check_backend
 from tool_graph.mcp_tools import McpHost
-from tool_graph.spec import ToolSpec
 
 log = logging.getLogger(__name__)
 
@@ -89,19 +88,19 @@ class ToolUsePipeline(Pipeline):
         return out + [JudgeVerifier()] if self.options.judge else out
 
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
-        o, p = self.options, task.payload
-        offered = [ToolSpec.model_validate(s) for s in p["offered"]]
+        o, p = self.options, WalkTask.model_validate(task.payload)
+        offered = p.offered
         known = {s.name: s for s in offered}
         # A look-alike runs the real tool it imitates; that tool's spec travels in the task.
-        for fake, real in p["lookalikes"].items():
+        for fake, real in p.lookalikes.items():
             known[real] = known[fake].model_copy(update={"name": real})
-        describe = {**{n: s.model_dump() for n, s in known.items()}, **p["described"]}
+        describe = {**{n: s.model_dump() for n, s in known.items()}, **p.described}
         budget = episode.Budget.of(o)
         sampling = budget.sampling(self.cfg.teacher.sampling)
         text, source, req_usage = await request.write(
-            p, describe, teacher if o.request_writer == "teacher" else None, sampling,
+            task.payload, describe, teacher if o.request_writer == "teacher" else None, sampling,
             derive_seed(task.seed, "request"), o.guided, f"{task.id}/request")
-        tools = TrajectoryTools(self.runtime(), offered, p["lookalikes"], p["fail_tool"], teacher, sampling,
+        tools = TrajectoryTools(self.runtime(), offered, p.lookalikes, p.fail_tool, teacher, sampling,
                                 derive_seed(task.seed, "simulate"), known)
         msgs = [Message(role="system", content=SYSTEM), Message(role="user", content=text)]
         try:
@@ -111,15 +110,15 @@ class ToolUsePipeline(Pipeline):
                 guide=ToolUseGuide([s.schema()["function"] for s in offered], o.note_max_chars) if o.guided else None)
         finally:
             await tools.close()
-        walk = p["walk"]
+        walk = p.walk
         meta: dict[str, Any] = {
-            "variant": p["variant"], "shape": walk["shape"], "length": len(walk["steps"]), "walk": walk,
-            "chain": " → ".join(s["tool"] for s in walk["steps"]), "offered": [s.name for s in offered],
-            "lookalikes": p["lookalikes"], "missing": p["missing"], "fail_tool": p["fail_tool"],
+            "variant": p.variant, "shape": walk.shape, "length": len(walk.steps), "walk": walk.model_dump(mode="json"),
+            "chain": " → ".join(s.tool for s in walk.steps), "offered": [s.name for s in offered],
+            "lookalikes": p.lookalikes, "missing": p.missing, "fail_tool": p.fail_tool,
             "request_source": source, "calls": tools.calls,
             "simulated": any(c["how"] == "simulated" for c in tools.calls),
             "tool_sources": {s.name: {"source": s.source, "origin": s.origin, "deterministic": s.deterministic,
-                                      "runs": p["lookalikes"].get(s.name, s.name)} for s in offered},
+                                      "runs": p.lookalikes.get(s.name, s.name)} for s in offered},
             "max_turns": o.max_turns,
             **episode.loop_meta(res, guided=o.guided, aside="demonstration" if o.demonstration else None)}
         for s in offered:  # a look-alike re-runs as the tool it really is

@@ -92,6 +92,18 @@ def _lookalike_name(name: str, taken: set[str], rng: random.Random) -> str:
     return next((f for f in forms if f not in taken), f"{name}_{rng.randrange(10**6)}")
 
 
+class WalkTask(Strict):
+    """A tool_use task's payload, as `plan_task` writes it (`Task.payload` carries it as JSON)."""
+
+    walk: walks.Walk
+    variant: Variant
+    lookalikes: dict[str, str] = Field(default_factory=dict)  # offered look-alike name → the real tool it runs
+    missing: dict[str, Any] | None = None  # missing_param: the step, input, value and tool left out
+    fail_tool: str | None = None  # failing_tool: the tool whose calls fail
+    described: dict[str, dict[str, Any]] = Field(default_factory=dict)  # what the request must ask for
+    offered: list[ToolSpec]
+
+
 def plan_task(g: tgraph.ToolGraph, o: Options, rng: random.Random, pool: dict[str, list[Any]]) -> dict[str, Any] | None:
     length, shape = _pick(rng, o.lengths), _pick(rng, o.shapes)
     w = walks.walk(g, rng, length, shape, pool)
