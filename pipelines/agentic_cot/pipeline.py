@@ -15,7 +15,7 @@ from factory.verify.base import Verifier
 from factory.verify.bounded import Bounded
 from factory.verify.math_answer import last_boxed
 from pipelines.agentic_cot import PIPELINE, prompts
-from pipelines.agentic_cot.tasks import Options, load_tasks
+from pipelines.agentic_cot.tasks import Options, SeedQuestion, load_tasks
 from pipelines.agentic_cot.verifiers import AnswerVerifier, ConciseVerifier, FaithfulVerifier, PhasesVerifier
 
 
@@ -52,7 +52,8 @@ class AgenticCoT(Pipeline):
 
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
         o = self.options
-        q, ref = task.payload["question"], task.payload.get("answer")
+        given = SeedQuestion.model_validate(task.payload)
+        q, ref = given.question, given.answer
         meta: dict[str, object] = {"variant": "thinking", "reference_answer": ref, "has_reference": ref is not None}
         system = Message(role="system", content=prompts.THINKING_SYSTEM)
         first = await teacher.chat(ChatRequest(

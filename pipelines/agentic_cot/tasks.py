@@ -27,6 +27,13 @@ class Options(Strict):
     non_thinking_variant: bool = True
 
 
+class SeedQuestion(Strict):
+    """An Agentic-CoT task's payload: the question and, when the input had one, its reference answer."""
+
+    question: str
+    answer: str | None = None
+
+
 def load_tasks(opts: Options, run_seed: int) -> list[Task]:
     path = Path(opts.questions) if opts.questions else SEED_FILE
     tasks: list[Task] = []
@@ -44,7 +51,7 @@ def load_tasks(opts: Options, run_seed: int) -> list[Task]:
             continue
         seen.add(tid)
         tasks.append(Task(id=tid, pipeline="agentic_cot", seed=derive_seed(run_seed, tid),
-                          payload={"question": q.strip(), "answer": answer}))
+                          payload=SeedQuestion(question=q.strip(), answer=answer).model_dump()))
     if not tasks:
         raise UserError(f"{path}: no questions found")
     return tasks

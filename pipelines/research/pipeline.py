@@ -19,9 +19,9 @@ from pipelines.research import PIPELINE, prompts, think
 from pipelines.research import evidence as ev
 from pipelines.research.corpora.library import Library
 from pipelines.research.guide import ResearchGuide
-from pipelines.research.perturb import Perturbation, describe
+from pipelines.research.perturb import describe
 from pipelines.research.replay import ReplayVerifier
-from pipelines.research.tasks import Options, build_tasks, resolve_defaults
+from pipelines.research.tasks import Options, Question, build_tasks, resolve_defaults
 from pipelines.research.tools import ResearchTools, schemas
 from pipelines.research.verifiers import (
     AnswerVerifier,
@@ -108,12 +108,12 @@ class ResearchPipeline(Pipeline):
         return [first, second.model_copy(update={"meta": {**second.meta, "lesson_applied": lesson}})]
 
     async def _attempt(self, task: Task, teacher: Teacher, attempt: int, lesson: str) -> Trajectory:
-        o, p = self.options, task.payload
+        o, p = self.options, Question.model_validate(task.payload)
         lib = self.library()
-        mode = p["mode"]
-        plan = Perturbation.model_validate(p["perturbation"]) if mode == "closed" else None
-        tools = ResearchTools(lib, o.page_chars, frozenset([p["source"]]) if mode == "reverse" else frozenset(),
-                              plan, frozenset(p.get("chain", [])))
+        mode = p.mode
+        plan = p.perturbation if mode == "closed" else None
+        tools = ResearchTools(lib, o.page_chars, frozenset([p.source]) if mode == "reverse" and p.source else frozenset(),
+                              plan, frozenset(p.chain))
         box = tools.toolbox()
         budget = episode.Budget.of(o, context_chars=6 * o.page_chars)
         sampling = budget.sampling(self.cfg.teacher.sampling)
@@ -123,7 +123,7 @@ class ResearchPipeline(Pipeline):
         guide = ResearchGuide(tools, o.note_max_chars, after) if o.guided else None
         aside = "\n\n".join(x for x in (prompts.DEMO if o.demonstration and mode == "closed" else "", lesson) if x)
         seed = derive_seed(task.seed, "solve", attempt)
-        msgs = [Message(role="system", content=prompts.SYSTEM[mode]), Message(role="user", content=p["question"])]
+        msgs = [Message(role="system", content=prompts.SYSTEM[mode]), Message(role="user", content=p.question)]
         res = await episode.attempt(teacher, msgs, box, self.cfg.teacher.sampling, budget, seed=seed,
                                     affinity=task.id, guide=guide, aside=aside)
         messages, usage, stop = res.messages, res.usage, res.stop_reason
@@ -137,16 +137,16 @@ class ResearchPipeline(Pipeline):
                                                        o.guided, o.note_max_chars)
             usage, stop = usage.add(u), why or "final"
         meta: dict[str, Any] = {
-            "mode": mode, "attempt": attempt, "corpus": p["corpus"], "question": p["question"],
+            "mode": mode, "attempt": attempt, "corpus": p.corpus, "question": p.question,
             "queries": tools.queries, "page_chars": o.page_chars,
             **episode.loop_meta(res, guided=o.guided, stop_reason=stop,
                                 aside="demonstration" if aside and not lesson else ("lesson" if lesson else None))}
         if mode == "closed":
-            meta.update(chain=p["chain"], fact=p["fact"], hops=p["hops"], perturbation=describe(plan))
+            meta.update(chain=p.chain, fact=p.fact, hops=p.hops, perturbation=describe(plan))
         elif mode == "open":
-            meta["cluster"] = p["cluster"]
+            meta["cluster"] = p.cluster
         else:
-            meta["source"] = p["source"]
+            meta["source"] = p.source
         if mode == "open" and self.options.judge and stop == "final":
             meta["judge"], u = await think.judge_claims(teacher, messages[-1].content, lib,
                                                         derive_seed(task.seed, "judge", attempt))

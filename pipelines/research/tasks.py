@@ -16,7 +16,7 @@ from factory.seeding import derive_seed, rng_for
 from factory.trajectory import Task
 from pipelines.research import synth
 from pipelines.research.corpora.library import Library
-from pipelines.research.perturb import PerturbOptions
+from pipelines.research.perturb import Perturbation, PerturbOptions
 from tf_common import Strict
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,21 @@ def draw(ctx: synth.Context, o: Options, seed: int, i: int) -> dict[str, Any] | 
             return {**p, "draw": attempt}
     log.warning("research task %d: no %s task passed the keep-checks in %d draws", i, mode, ATTEMPTS)
     return None
+
+
+class Question(Strict):
+    """A research task's payload (`Task.payload` carries it as JSON): the fields of its mode only."""
+
+    mode: Mode
+    question: str
+    corpus: dict[str, Any]  # the library's description (name, engine, documents)
+    draw: int = 0
+    chain: list[str] = Field(default_factory=list)  # closed: the documents the answer hops through
+    fact: str | None = None  # closed: the fact kind asked for
+    hops: int | None = None
+    perturbation: Perturbation | None = None  # closed: how search results are perturbed
+    cluster: list[str] = Field(default_factory=list)  # open: the documents a report should draw on
+    source: str | None = None  # reverse: the hidden document whose excerpt is shown
 
 
 def build_tasks(lib: Library, o: Options, seed: int, pipeline: str) -> list[Task]:
