@@ -59,6 +59,12 @@ def export(
         for i in ids
     ]
     table = table.filter(pa.array(keep, type=pa.bool_())).cast(SCHEMA)
+    if table.num_rows == 0:
+        # An empty Parquet file is not a training set (`datasets` refuses it): say why, write nothing.
+        why = ("the run has no accepted rows (`factory stats` shows why they were rejected)" if not ids else
+               f"all {len(ids)} accepted rows are excluded: " + ("none is labelled accept (--approved-only)"
+                                                                if approved_only else "an auditor rejected them"))
+        raise UserError(f"{run}: nothing to export — {why}; {to} was not written")
     manifest: dict = {"source_run": str(r.path.resolve()), "run_id": r.manifest.run_id, "format": fmt,
                       "schema_version": SCHEMA_VERSION, "rows": table.num_rows,
                       "dropped_by_audit": len(ids) - table.num_rows, "approved_only": approved_only}

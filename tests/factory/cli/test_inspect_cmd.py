@@ -92,3 +92,18 @@ def test_report_renders_in_chromium(run_dir, tmp_path):
     subprocess.run([browser, *flags, "--window-size=1000,2400", f"--screenshot={shot}", out.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.stat().st_size > 50_000  # a page of plots, not a blank one
+
+
+def test_export_of_nothing_stops_with_one_line_and_writes_nothing(make_cfg, tmp_path):
+    from factory.runner import driver
+    from tests.fakes.scripted import ScriptedTeacher
+
+    out = driver.run(make_cfg(name="none", limit=2), teacher=ScriptedTeacher(lambda r: "It is grey."))
+    assert out.stats["accepted"] == 0
+    p = factory("export", str(out.run_dir), "--to", str(tmp_path / "empty"))
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    assert "no accepted rows" in p.stderr and not (tmp_path / "empty").exists()
+    some = driver.run(make_cfg(name="some", limit=3), teacher=ScriptedTeacher(lambda r: "It is red, green or blue."))
+    assert some.stats["accepted"]
+    p = factory("export", str(some.run_dir), "--to", str(tmp_path / "approved"), "--approved-only")
+    assert p.returncode == 2 and "--approved-only" in p.stderr and not (tmp_path / "approved").exists()
