@@ -66,7 +66,11 @@ class MalformedOutput(Exception):
         self.reason = reason
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # colours and cursor moves (CSI sequences)
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
 # Ray's wrapper line: "ray::ChunkWorker.run_chunk() (pid=123, ip=10.0.0.1, actor_id=…, repr=…)".
 _RAY_FRAME = re.compile(r"ray::\S+\(\)\s*(\([^)]*\))?")
 

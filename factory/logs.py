@@ -16,13 +16,14 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import re
 import traceback
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from factory.errors import strip_ansi
 
 # Loggers whose INFO records we keep; everyone else's (httpx, urllib3, vllm, ray…) from WARNING up.
 OUR_COMPONENTS = {"factory", "pipelines", "sandboxes", "tool_graph", "tf_common"}
@@ -148,7 +149,6 @@ def run_log(path: Path, extra_components: set[str] | None = None) -> Iterator[Js
         uninstall(handler)
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _worker_log = logging.getLogger("factory.workers.output")
 
 
@@ -161,7 +161,7 @@ def _log_worker_lines(data: dict[str, Any]) -> None:
     who = f"{data.get('actor_name') or data.get('task_name') or 'worker'} pid={data.get('pid')}"
     for line in data.get("lines") or []:
         # A progress bar redraws with carriage returns: its last state is the line.
-        text = _ANSI.sub("", str(line)).rsplit("\r", 1)[-1].strip()
+        text = strip_ansi(str(line)).rsplit("\r", 1)[-1].strip()
         if text:
             _worker_log.info("(%s%s) %s", who, " stderr" if data.get("is_err") else "", text)
 
