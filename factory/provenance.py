@@ -30,6 +30,20 @@ def versions() -> dict[str, str]:
     return out
 
 
+_CODE = ("factory", "pipelines", "tool_graph", "sandboxes", "tf_common")
+
+
+def code_digest() -> str:
+    """sha256 over the factory's own source files (path and bytes): the version of the verifiers
+    and pipelines that made the rows, which the package version (set by hand) is not."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for pkg in _CODE:
+        for f in sorted((root / pkg).rglob("*.py")):
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return "sha256:" + h.hexdigest()
+
+
 def model_files(path: str | None) -> dict[str, str] | None:
     """sha256 of each file of a local model directory (or file). Hashes are cached by path, size and
     mtime, so a multi-GB model is hashed once, not at every start."""
@@ -61,6 +75,7 @@ def model_files(path: str | None) -> dict[str, str] | None:
 def record(run_dir: Path, teacher: dict[str, Any], model_path: str | None) -> dict[str, Any]:
     entry = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
              "python": sys.version.split()[0], "platform": platform.platform(), "packages": versions(),
+             "code": code_digest(),
              "teacher": teacher, "model_path": model_path, "model_files": model_files(model_path)}
     p = run_dir / "provenance.json"
     try:

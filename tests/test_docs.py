@@ -41,6 +41,15 @@ def test_readme_pipeline_snippet_is_the_tested_example():
         pos = found + len(line)
 
 
+def test_readme_mix_spec_is_the_shipped_preset():
+    text = (ROOT / "README.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    preset = (ROOT / "examples" / "mix" / "midtraining.yaml").read_text()
+    assert "sources:" in block
+    for line in (ln for ln in block.splitlines() if ln.strip()):
+        assert line in preset, f"README line not in examples/mix/midtraining.yaml: {line!r}"
+
+
 def test_docs_carry_no_work_log():
     # Figures that change live in docs/performance.md and bench/results; history lives in git.
     pat = re.compile(r"\bsession \d+\b|\bissue #\d+\b|before this (change|session)|\bused to\b", re.I)

@@ -17,6 +17,7 @@ from factory.cli import (
     inspect_cmd,
     jobs_cmd,
     migrate_cmd,
+    mix_cmd,
     pipelines_cmd,
     plugins_cmd,
     report_cmd,
@@ -52,6 +53,7 @@ app.command("inspect")(inspect_cmd.inspect)
 app.command("review")(review_cmd.review)
 app.command("calibrate")(calibrate_cmd.calibrate_cmd)
 app.command("export")(export_cmd.export)
+app.command("mix")(mix_cmd.mix)
 app.command("report")(report_cmd.report)
 app.command("migrate")(migrate_cmd.migrate)
 app.command("fsck")(fsck_cmd.fsck)

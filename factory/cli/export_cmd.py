@@ -11,7 +11,7 @@ import pyarrow as pa
 import typer
 
 from factory.errors import UserError
-from factory.export import formats, templates, thinking
+from factory.export import formats, teachers, templates, thinking
 from factory.export.card import card
 from factory.inspect import audit
 from factory.inspect.reader import open_run
@@ -92,7 +92,8 @@ def export(
     config = (r.path / "config.yaml").read_text() if (r.path / "config.yaml").exists() else "(missing)"
     (to / "README.md").write_text(card(run_id=r.manifest.run_id, manifest=manifest, table=table,
                                        card_keys=r.view.card_keys, audit=audit.summary(labels), config=config,
-                                       template=template))
+                                       teachers=teachers.teachers(table, r.path), template=template,
+                                       template_notes=tuple(templates.thinking_notes(template)) if template else ()))
     typer.echo(f"exported {table.num_rows} rows ({manifest['dropped_by_audit']} dropped by audit) as {fmt} "
                f"to {to}/data/" + (f"; {manifest['tokens']['total']:,} tokens" if "tokens" in manifest else ""))
 
@@ -102,12 +103,7 @@ def _rendered(table: pa.Table, template: templates.ChatTemplate) -> tuple[pa.Tab
     export with the row's id (a training set with holes is worse than none)."""
     texts, counts, by_pipeline = [], [], Counter()
     for row in table.select(["id", "pipeline", "messages", "tools", "meta"]).to_pylist():
-        try:
-            text = template.render(formats.chat_messages(row["messages"]), formats.tool_list(row["tools"]),
-                                   thinking=thinking.thinking_of(row["meta"]))
-        except Exception as e:  # noqa: BLE001 - jinja raises anything a template author wrote
-            raise UserError(f"row {row['id']}: the chat template {template.name} cannot render it "
-                            f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        text = template.render_row(row)
         texts.append(text)
         counts.append(template.tokens(text))
         by_pipeline[row["pipeline"]] += counts[-1]

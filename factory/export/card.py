@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from factory.export import teachers as teacher_table
 from factory.records import SCHEMA_VERSION, decode_meta
 
 _LOAD = {
@@ -35,12 +36,28 @@ _FORM = {
 }
 
 
+# What a reader of an untemplated export needs to know before choosing the template to train with.
+TEMPLATE_CAVEAT = ("Chat templates differ in what they do with thinking: Qwen3's inserts an empty `<think></think>` "
+                   "block into the last assistant turn of a row without thinking and drops the thinking of turns "
+                   "before the last user message; `--format text --chat-template NAME` renders with one template "
+                   "and its card lists what that template does.")
+
+
+def template_section(template: Any | None, notes: list[str]) -> str:
+    if template is None:
+        return TEMPLATE_CAVEAT
+    if not notes:
+        return f"The template `{template.name}` renders the teacher's thinking as stored."
+    return f"The template `{template.name}`:\n\n" + "\n".join(f"- {n}" for n in notes)
+
+
 def _md(c: Counter) -> str:
     return "\n".join(f"| {k} | {v} |" for k, v in sorted(c.items())) or "| (none) | 0 |"
 
 
 def card(*, run_id: str, manifest: dict[str, Any], table: pa.Table, card_keys: tuple[str, ...],
-         audit: dict[str, Any], config: str, template: Any | None = None) -> str:
+         audit: dict[str, Any], config: str, teachers: list[dict[str, Any]], template: Any | None = None,
+         template_notes: tuple[str, ...] = ()) -> str:
     fmt = manifest["format"]
     by_pipeline = Counter(table.column("pipeline").to_pylist())
     by_outcome = Counter(table.column("outcome").to_pylist())
@@ -68,6 +85,16 @@ Exported from `{manifest['source_run']}` by trajectory-factory: accepted rows
 ```python
 {_LOAD[fmt]}
 ```
+
+## Teachers
+
+| backend | model | weights | rows |
+|---|---|---|---|
+{teacher_table.markdown(teachers)}
+
+## Chat template and thinking
+
+{template_section(template, list(template_notes))}
 
 ## Counts
 

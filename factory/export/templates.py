@@ -7,13 +7,14 @@ turns), so nothing of a tool row is silently dropped."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from factory.agent import hermes
 from factory.errors import UserError
-from factory.export import catalog
+from factory.export import catalog, formats, thinking
 from factory.records import message_dict
 from factory.trajectory import Message
 
@@ -35,6 +36,16 @@ class ChatTemplate:
         if not self.native_tools and (tools or _has_calls(messages)):
             return self._apply(hermes.to_teacher_messages(_models(messages), tools), None, **kw)
         return self._apply(messages, tools or None, **kw)
+
+    def render_row(self, row: dict[str, Any]) -> str:
+        """A stored row (messages, tools, meta) as its training string; a row the template cannot render
+        is a UserError naming it (a training set with holes is worse than none)."""
+        try:
+            return self.render(formats.chat_messages(row["messages"]), formats.tool_list(row["tools"]),
+                               thinking=thinking.thinking_of(row["meta"]))
+        except Exception as e:  # noqa: BLE001 - jinja raises anything a template author wrote
+            raise UserError(f"row {row['id']}: the chat template {self.name} cannot render it "
+                            f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
 
     def tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -77,6 +88,34 @@ def _renders_tools(t: ChatTemplate) -> bool:
     except Exception:  # noqa: BLE001 - a template that raises on tool roles does not render tools
         return False
     return text.count(_PROBE_TOOL) >= 2 and _PROBE_ARG in text
+
+
+_THOUGHT_EARLY, _THOUGHT_LAST = "probe-thought-early-4471", "probe-thought-last-9902"
+_ANSWER_LAST = "probe-answer-last-3187"
+
+
+def thinking_notes(t: ChatTemplate) -> list[str]:
+    """What this template does to the teacher's thinking, found by rendering probe conversations (so
+    it holds for any template, not a list of known ones): the sentences a card must say, since a
+    model trained on the text learns them."""
+    def turn(content: str, thought: str | None = None) -> dict[str, Any]:
+        return {"role": "assistant", "content": content, **({"reasoning_content": thought} if thought else {})}
+
+    try:
+        plain = t._apply([{"role": "user", "content": "q1"}, turn("a1", _THOUGHT_EARLY),
+                          {"role": "user", "content": "q2"}, turn(_ANSWER_LAST)], None)
+        thought = t._apply([{"role": "user", "content": "q"}, turn(_ANSWER_LAST, _THOUGHT_LAST)], None)
+    except Exception:  # noqa: BLE001 - a template may refuse the probe (e.g. strict role alternation)
+        return ["the template could not render a probe conversation with thinking; check a rendered row by hand"]
+    notes = []
+    if re.search(r"<think>\s*</think>\s*" + _ANSWER_LAST, plain):
+        notes.append("inserts an empty `<think></think>` block into the last assistant turn of a row without "
+                     "thinking (the non-thinking form its model is trained to produce)")
+    if _THOUGHT_LAST not in thought:
+        notes.append("does not render `reasoning_content` at all: the teacher's thinking is not in the text")
+    elif _THOUGHT_EARLY not in plain:
+        notes.append("drops the thinking (`reasoning_content`) of assistant turns before the last user message")
+    return notes
 
 
 def load(spec: str, tokenizer: str | None = None) -> ChatTemplate:

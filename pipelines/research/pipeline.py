@@ -137,7 +137,8 @@ class ResearchPipeline(Pipeline):
                                                        o.guided, o.note_max_chars)
             usage, stop = usage.add(u), why or "final"
         meta: dict[str, Any] = {
-            "mode": mode, "attempt": attempt, "corpus": p.corpus, "question": p.question,
+            "mode": mode, "attempt": attempt, "corpus": p.corpus, "licence": lib.meta.get("licence"),
+            "question": p.question,
             "queries": tools.queries, "page_chars": o.page_chars,
             **episode.loop_meta(res, guided=o.guided, stop_reason=stop,
                                 aside="demonstration" if aside and not lesson else ("lesson" if lesson else None))}

@@ -24,7 +24,7 @@ FACTORY = str(Path(sys.executable).with_name("factory"))
 
 
 def test_every_example_config_validates_against_the_run_models():
-    configs = sorted(EX.rglob("*.yaml"))
+    configs = sorted(p for p in EX.rglob("*.yaml") if p.parent.name != "mix")  # mix specs: below
     assert len(configs) >= 4
     for path in configs:
         cfg = load_config(path, {})
@@ -99,3 +99,18 @@ def test_mcp_example_offers_the_servers_tools_chained_and_runs_them_confined(tmp
         tasks = pipeline.tasks()
     assert len(tasks) == 8
     assert all(s["tool"] in names for t in tasks for s in t.payload["walk"]["steps"])
+
+
+def test_the_mix_presets_are_valid_specs_over_the_built_in_pipelines():
+    from factory.mix.spec import load_spec
+
+    presets = sorted((EX / "mix").glob("*.yaml"))
+    assert {p.stem for p in presets} >= {"midtraining", "sft_stage1", "sft_stage2"}
+    for path in presets:
+        spec = load_spec(path)
+        for s in spec.sources:
+            assert s.select.pipeline and all(get_pipeline(p) for p in s.select.pipeline), (path, s.name)
+            assert Path(s.path).name in s.select.pipeline  # runs/<pipeline>, where `make pipeline=X run` writes
+    weights = {s.name: s.weight for s in load_spec(EX / "mix" / "sft_stage1.yaml").sources}
+    assert (weights["math"], weights["code"], weights["science"]) == (40, 30, 20)
+    assert weights["tool_use"] + weights["research"] == 10

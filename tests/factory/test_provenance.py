@@ -31,3 +31,19 @@ def test_every_start_is_appended(tmp_path, monkeypatch):
     provenance.record(tmp_path, {"backend": "y"}, None)
     hist = json.loads((tmp_path / "provenance.json").read_text())
     assert [h["teacher"]["backend"] for h in hist] == ["x", "y"] and hist[0]["packages"]["pydantic"]
+
+
+def test_a_start_records_the_code_that_verifies(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAJECTORY_FACTORY_CACHE", str(tmp_path / "cache"))
+    entry = provenance.record(tmp_path, {"backend": "x"}, None)
+    assert entry["code"] == provenance.code_digest() and entry["code"].startswith("sha256:")
+    # Over the files' contents: the same tree gives the same digest, another byte another one.
+    root = tmp_path / "tree"
+    for pkg in ("factory", "pipelines"):
+        (root / pkg).mkdir(parents=True)
+        (root / pkg / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(provenance, "__file__", str(root / "factory" / "provenance.py"))
+    first = provenance.code_digest()
+    assert provenance.code_digest() == first
+    (root / "pipelines" / "a.py").write_text("x = 2\n")
+    assert provenance.code_digest() != first

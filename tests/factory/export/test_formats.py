@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from factory.cli.app import app
 from factory.records import SCHEMA_VERSION
-from tests.factory.export.conftest import export
+from tests.factory.conftest import export
 
 
 def _load(folder):

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from factory.export import formats, templates
-from tests.factory.export.conftest import export
+from tests.factory.conftest import export
 
 CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.S)
 

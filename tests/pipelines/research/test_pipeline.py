@@ -45,6 +45,7 @@ def test_gold_teacher_is_accepted_on_every_kind(gold):
     for r in rows:
         names = {v["verifier"] for v in r["verdicts"]}
         assert {"calls", "answer", "evidence", "citations", "think_twice", "recall", "judge"} <= names
+        assert r["meta"]["licence"] == "the user's own corpus"  # the corpus's licence, for a dataset card
         if r["meta"]["mode"] == "open":
             assert r["meta"]["judge"]["supported"] >= 1 and r["meta"]["judge"]["unsupported"] == 0
             prompts = [m["content"][:13] for m in r["messages"] if m["role"] == "user"]

@@ -1,5 +1,5 @@
-"""Runs of every built-in pipeline (scripted teachers, the real math sandbox), made once for the
-export tests, and their exports in each form."""
+"""Runs of built-in pipelines (scripted teachers, the real math sandbox), made once for the export
+and mix tests, and their exports in each form."""
 
 from __future__ import annotations
 
@@ -45,3 +45,11 @@ def export(run: Path, to: Path, *args: str) -> Path:
 def hf_exports(pipeline_runs, tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("hf")
     return {name: export(run, base / name, "--format", "hf") for name, run in pipeline_runs.items()}
+
+
+@pytest.fixture(scope="session")
+def mix_runs(pipeline_runs, tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("mix-runs")
+    cot = driver.run(_cfg(out, "agentic_cot", limit=20), teacher=ScriptedTeacher(mixed_reply))
+    assert cot.stats["accepted"] >= 20
+    return {"math": pipeline_runs["math"], "agentic_cot": cot.run_dir}

@@ -1,0 +1,1 @@
+"""Many runs → one training set in set shares of tokens (`factory mix`)."""
