@@ -133,6 +133,20 @@ class GenericVerifyConfig(Strict):
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*?]+([,/-][0-9A-Za-z*?]+)*$")
 
 
+class SecretEnv(Strict):
+    secret: str = Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", description="a Kubernetes Secret's name")
+    key: str = Field(min_length=1, description="the key inside it")
+
+
+class PodGroup(Strict):
+    """Where one group's pods go and what extra they ask for (KubeRay: the head or the workers)."""
+    node_selector: dict[str, str] = Field(default_factory=dict, description="nodeSelector labels")
+    tolerations: list[dict[str, Any]] = Field(default_factory=list, description="Kubernetes tolerations, as written "
+                                              "in a pod spec (checked against Kubernetes' schema when rendered)")
+    resources: dict[str, str] = Field(default_factory=dict, description="extra limits (= requests), e.g. "
+                                      "{ephemeral-storage: 200Gi}; cpu/memory/GPUs come from the fields above")
+
+
 class DeployConfig(Strict):
     """How `factory deploy` renders this run as a scheduled job (KubeRay, Kubernetes, Slurm). Not part of
     what a task produces: changing it never makes a different run."""
@@ -149,6 +163,13 @@ class DeployConfig(Strict):
     worker_memory_gib: int = Field(64, ge=1)
     deadline_s: int | None = Field(None, ge=60, description="stop a night's job after this long (the next "
                                    "tick resumes it)")
+    head: PodGroup = Field(default_factory=PodGroup)
+    workers: PodGroup = Field(default_factory=PodGroup)
+    image_pull_secrets: list[str] = Field(default_factory=list, description="Secrets to pull `image` with")
+    service_account: str | None = Field(None, description="the ServiceAccount the Ray pods run as")
+    secret_env: dict[str, SecretEnv] = Field(
+        default_factory=dict, description="environment variables every Ray pod reads from a Secret, e.g. "
+        "{OPENAI_API_KEY: {secret: teacher-api, key: token}} for the openai teacher's teacher.api_key_env")
     kubectl_image: str = Field("registry.k8s.io/kubectl:v1.33.0",
                                description="image of the fallback CronJob's pod that creates a RayJob per tick")
     slurm_partition: str | None = None
@@ -212,17 +233,24 @@ class RunConfig(Strict):
         return Path(self.output_dir) / self.run_name
 
 
+def validation_problems(err: ValidationError) -> list[str]:
+    """Each problem as `dotted.field: what was expected` (all of them: a user fixing one at a time
+    would rerun once per field)."""
+    out = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see docs/configuration.md)"
+        elif "input" in e and e["type"] not in ("missing", "value_error"):
+            msg = f"{msg} (got {e['input']!r})"
+        out.append(f"{loc}: {msg}")
+    return out
+
+
 def describe_validation_error(err: ValidationError, source: str) -> str:
-    """One line: where (file and dotted field) and what was expected."""
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown field (check the spelling; see the README's configuration table)"
-    elif "input" in first and first["type"] not in ("missing", "value_error"):
-        msg = f"{msg} (got {first['input']!r})"
-    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{source}: {loc}: {msg}{more}"
+    """One line: where (file and dotted field) and what was expected, for every field."""
+    return f"{source}: " + "; ".join(validation_problems(err))
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

@@ -53,6 +53,10 @@ def kuberay(
         raise RuntimeError("rendered manifests fail validation: " + "; ".join(problems))
     for path, ds in docs.items():
         _write(path, render_k8s.dump_yaml(*ds))
+    if cfg.teacher.backend == "openai" and cfg.teacher.api_key_env not in cfg.deploy.secret_env:
+        print(f"note: teacher.api_key_env {cfg.teacher.api_key_env} is not read from a Secret; if the endpoint needs a "
+              f"key, set deploy.secret_env: {{{cfg.teacher.api_key_env}: {{secret: NAME, key: KEY}}}}", file=sys.stderr)
+    print(f"note: the PVC {cfg.deploy.pvc} must be ReadWriteMany (every Ray pod mounts it)", file=sys.stderr)
     print(f"next: kubectl apply -f {out / 'raycronjob.yaml'}  (KubeRay >= 1.6 with the RayCronJob feature gate)\n"
           f"  or: kubectl apply -f {out / 'cronjob.yaml'}  (a plain CronJob that creates a RayJob per tick)\n"
           f"  or, one night now: kubectl create -f {out / 'rayjob.yaml'}", file=sys.stderr)

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from factory.cli.pager import ColourPager
 from factory.cli.render import summary_table, verifier_table
 from factory.errors import UserError
 from factory.inspect import audit
@@ -63,7 +64,7 @@ def inspect(
     if not rows:
         console.print("no rows match")
         raise typer.Exit(1)
-    with console.pager(styles=True) if pager else contextlib.nullcontext():
+    with console.pager(ColourPager(), styles=True) if pager else contextlib.nullcontext():
         for row in rows:
             console.print(trajectory(row, r.view, folded=not no_fold))
             console.rule()
@@ -75,10 +76,11 @@ def _glance(r, console: Console, as_json_: bool) -> None:
     lengths = con.execute("SELECT side, count(*), avg(len(messages)), avg(len(array_to_string("
                           "list_transform(messages, lambda m: m.content), ''))) FROM rows GROUP BY side ORDER BY side").fetchall()
     outcomes = con.execute("SELECT outcome, side, count(*) FROM rows GROUP BY ALL ORDER BY ALL").fetchall()
-    labels = audit.summary(audit.load(r.audit_path))
+    found = audit.load(r.audit_path)
+    labels, split = audit.summary(found), audit.disagreements(con, found)
     if as_json_:
         by_outcome = {f"{o}/{side}": n for o, side, n in outcomes}
-        print(json.dumps({**stats, "by_outcome": by_outcome, "audit": labels,
+        print(json.dumps({**stats, "by_outcome": by_outcome, "audit": {**labels, "disagreements": split},
                           "broken_shards": [str(f) for f, _ in r.broken]}, indent=1))
         return
     console.print(summary_table(stats))
@@ -94,6 +96,13 @@ def _glance(r, console: Console, as_json_: bool) -> None:
     console.print(f"duplicates removed: {stats['duplicates']}")
     console.print(f"audit: {labels['accept']} accepted, {labels['reject']} rejected, {labels['skip']} skipped"
                   + (f" by {', '.join(labels['reviewers'])}" if labels["reviewers"] else ""))
+    for ids, what in ((split["accepted_by_people"], "labelled accept but rejected by the verifiers (no export "
+                       "includes them)"), (split["rejected_by_people"], "labelled reject but accepted by the "
+                                           "verifiers (exports leave them out)")):
+        if ids:
+            console.print(f"[yellow]disagreement: {len(ids)} row(s) {what}[/]: {', '.join(i[:12] for i in ids[:5])}"
+                          f"{' …' if len(ids) > 5 else ''} — `factory review --disagreements-first`, "
+                          "`factory calibrate`")
 
 
 def _diff(r, a: str, b: str, console: Console, as_json_: bool) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from factory.cluster.jobs import Jobs, job_config, parse_tick, run_counts, submission_id
+from factory.cluster.jobs import EXIT_FAILED, Jobs, job_config, job_counts, parse_tick, run_counts, submission_id
 from factory.config import load_config
 
 ADDRESS_HELP = "the cluster's job server, e.g. http://HEAD:8265 (default: $RAY_ADDRESS)"
@@ -27,22 +27,52 @@ def submit(
     tick: Optional[str] = typer.Option(None, help="the schedule tick this submission is for (ISO 8601 or "
                                        "YYYYMMDDHHMM; default: now); with the run name it makes the job id"),
     job_id: Optional[str] = typer.Option(None, "--id", help="submission id to use instead of <run>-<tick>"),
+    python: str = typer.Option("python", help="the interpreter on the cluster that has this project's packages "
+                               "(default: the first `python` on the head's PATH), e.g. /opt/venv/bin/python"),
+    wait: float = typer.Option(120.0, min=0, help="seconds to wait for the job to start (its interpreter and config "
+                               "checked on the cluster) before answering; 0: answer at once"),
     follow: bool = typer.Option(False, "--follow", help="print the job's logs until it ends; exit with its status "
-                                "(0 succeeded, 3 teacher died, 1 other failure)"),
+                                "(0 succeeded, 2 bad input, 3 teacher died, 1 other failure)"),
 ) -> None:
-    """Submit a run as a Ray job; a job already submitted for this run and tick is followed, not repeated."""
+    """Submit a run as a Ray job and wait until it runs. A job already submitted for this run and tick is
+    followed, not repeated; a tick whose job failed or was stopped gets a new attempt (<id>-r1, …)."""
     cfg = load_config(config, {"name": name} if name else {})
     sid = job_id or submission_id(cfg.run_name, parse_tick(tick))
     job_config(cfg)  # a config the cluster cannot run fails here, before connecting
     jobs = Jobs(address)
-    job, new = jobs.submit(cfg, sid, add=add)
-    print(f"{'submitted' if new else 'already submitted'}: {sid} ({job.status}) · run dir {cfg.run_dir}",
-          file=sys.stderr)
+    job, what, failed = jobs.submit(cfg, sid, add=add, python=python)
+    if what == "existing":
+        print(f"already submitted: {job.submission_id} ({job.status}) · run dir {cfg.run_dir}", file=sys.stderr)
+    else:
+        if failed is not None:
+            print(f"retrying the tick: {failed.submission_id} {failed.status}"
+                  + (f" ({failed.message.splitlines()[-1][:200]})" if failed.message else ""), file=sys.stderr)
+        started = False
+        if wait > 0:
+            job, started = jobs.wait_started(job.submission_id, wait)
+        if job.done and job.status != "SUCCEEDED":
+            _failed(jobs, job, python)
+        state = ("running" if started and not job.done else job.status if job.done or wait == 0
+                 else f"{job.status}, not started after {wait:.0f} s")
+        print(f"submitted: {job.submission_id} ({state}) · run dir {cfg.run_dir}", file=sys.stderr)
     if follow:
-        job = jobs.follow(sid, lambda text: print(text, end="", flush=True))
-        print(f"job {sid}: {job.status}{' — ' + job.message if job.message and job.status != 'SUCCEEDED' else ''}",
-              file=sys.stderr)
+        job = jobs.follow(job.submission_id, lambda text: print(text, end="", flush=True))
+        print(f"job {job.submission_id}: {job.status}"
+              f"{' — ' + job.message if job.message and job.status != 'SUCCEEDED' else ''}", file=sys.stderr)
         raise typer.Exit(job.exit_status())
+
+
+def _failed(jobs: Jobs, job, python: str) -> None:
+    """A job that ended while we waited: its last log lines, what to do, and its exit status."""
+    tail = [ln for ln in jobs.client.get_job_logs(job.submission_id).splitlines() if ln.strip()][-12:]
+    print(f"job {job.submission_id} {job.status}" + (f": {job.message}" if job.message else ""), file=sys.stderr)
+    for line in tail:
+        print(f"  | {line}", file=sys.stderr)
+    if any("ModuleNotFoundError" in ln or "lacks" in ln or "not found" in ln for ln in tail):
+        print(f"the cluster's `{python}` cannot run the factory: start the Ray head from the project's environment "
+              "or pass --python /path/to/that/env/bin/python", file=sys.stderr)
+    print("submit again (same tick) to retry: it makes a new attempt", file=sys.stderr)
+    raise typer.Exit(job.exit_status() or EXIT_FAILED)
 
 
 def _when(ts: float | None) -> str:
@@ -55,12 +85,24 @@ def jobs(ctx: typer.Context, address: Optional[str] = typer.Option(None, help=AD
     ctx.obj = address
     if ctx.invoked_subcommand is not None:
         return
-    t = Table("job", "status", "run", "started", "ended", "tasks", "accepted", title="factory jobs")
-    for j in Jobs(address).ours():
-        counts = run_counts(j)
+    listed = Jobs(address).ours()
+    # Ids are what `logs`/`stop` take: never cut, whatever the terminal's width.
+    t = Table(title="factory jobs")
+    t.add_column("job", no_wrap=True, min_width=max((len(j.submission_id) for j in listed), default=3))
+    for col in ("status", "run", "started", "ended"):
+        t.add_column(col)
+    for col in ("tasks (job)", "accepted (job)", "accepted (run)"):
+        t.add_column(col, justify="right")
+    for j in listed:
+        stats = run_counts(j)
+        mine = job_counts(j, stats)
         t.add_row(j.submission_id, j.status, j.run, _when(j.start_time), _when(j.end_time),
-                  str(counts.get("tasks", "-")), str(counts.get("accepted", "-")))
-    Console().print(t)
+                  str(mine["tasks"]) if mine else "-", str(mine["accepted"]) if mine else "-",
+                  str(stats.get("accepted", "-")))
+    console = Console()
+    if not console.is_terminal:  # piped: as wide as the table needs
+        console = Console(width=max(console.width, 200))
+    console.print(t)
 
 
 @app.command("logs")

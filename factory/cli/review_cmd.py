@@ -10,14 +10,15 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from factory.inspect import audit
 from factory.inspect.calibrate import disagrees
 from factory.inspect.query import STRATUM_SQL, Filters, sample, select
 from factory.inspect.reader import open_run
-from factory.inspect.render import trajectory
+from factory.inspect.render import trajectory, verdict_line
 
-KEYS = "[a]ccept  [r]eject  [s]kip  [n]ext  [p]rev  [j]ump ID  [q]uit"
+KEYS = "[a]ccept  [r]eject  [s]kip  [c]lear label  [n]ext  [p]rev  [j]ump ID  [q]uit"
 
 
 def review(
@@ -27,13 +28,19 @@ def review(
     sample_: str = typer.Option("stratified", "--sample", help="stratified | random | first"),
     seed: int = typer.Option(0, help="sampling seed: the same seed gives the same sample"),
     side: Optional[str] = typer.Option(None, help="only accepted or rejected rows"),
+    outcome: Optional[str] = typer.Option(None, help="only rows with this outcome (success, failure, error)"),
+    reason: Optional[str] = typer.Option(None, help="only rows rejected for a reason starting with this, e.g. "
+                                         "answer:wrong_answer"),
+    verifier_failed: Optional[str] = typer.Option(None, help="only rows this verifier failed"),
+    meta: list[str] = typer.Option([], help="KEY=VALUE on the row's meta (repeatable)"),
     disagreements_first: bool = typer.Option(False, "--disagreements-first",
                                              help="rows whose label says the opposite of the verifiers come first"),
 ) -> None:
     """Review sampled rows one by one; labels are appended to RUN/audit.jsonl."""
     who = reviewer or os.environ.get("FACTORY_REVIEWER") or os.environ.get("USER") or getpass.getuser()
     r = open_run(run)
-    rows = sample(select(r, Filters(side=side), f"*, {STRATUM_SQL} AS stratum"), size, sample_, seed)
+    found = Filters(outcome=outcome, side=side, verifier_failed=verifier_failed, reason=reason, meta=meta)
+    rows = sample(select(r, found, f"*, {STRATUM_SQL} AS stratum"), size, sample_, seed)
     console = Console()
     if not rows:
         console.print("nothing to review: no committed rows match")
@@ -50,7 +57,11 @@ def review(
         console.print(trajectory(row, r.view))
         prev = labels.get(row["id"])
         mark = f" · labelled {prev['label']} by {prev['reviewer']}" if prev else ""
-        console.print(f"[bold]{done} reviewed of {len(rows)} sampled[/] · row {i + 1}/{len(rows)}{mark}")
+        if disagrees(row, prev):
+            why = f": {row['reject_reason']}" if row.get("reject_reason") else ""
+            mark += f" · [yellow]disagrees with the verifiers ({row['side']}{escape(why)})[/]"
+        console.print(f"[bold]{done} reviewed of {len(rows)} sampled[/] · row {i + 1}/{len(rows)}{mark}", soft_wrap=True)
+        console.print(verdict_line(row), soft_wrap=True)  # their decision beside yours
         console.print(KEYS, markup=False, highlight=False)
         try:
             cmd = input("> ").strip()
@@ -69,6 +80,10 @@ def review(
                 console.print(f"all {len(rows)} sampled rows reviewed; labels in {r.audit_path}")
                 break
             i = nxt if nxt is not None else min(i + 1, len(ids) - 1)
+        elif key == "c":
+            if row["id"] in labels:
+                audit.append(r.audit_path, row["id"], audit.CLEAR, arg, who)
+                labels.pop(row["id"])
         elif key == "n":
             i = min(i + 1, len(ids) - 1)
         elif key == "p":

@@ -4,13 +4,15 @@ A job runs `factory run` on the cluster with this checkout as its `working_dir` 
 in its environment. Its submission id is deterministic — the run name and the schedule tick
 (`<run>-<YYYYMMDDHHMM>`) — so a trigger that fires twice (a retried cron, two schedulers) finds the
 job it already submitted and follows it instead of starting a second writer; the run directory's
-lock stops any overlap that gets through (a long night meeting the next)."""
+lock stops any overlap that gets through (a long night meeting the next). A tick whose job failed or
+was stopped is not done: submitting it again starts a new attempt (`<id>-r1`, `-r2` …)."""
 
 from __future__ import annotations
 
 import datetime
 import json
 import re
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +28,10 @@ META_RUN, META_DIR = "factory_run", "factory_run_dir"
 # Not shipped: environments, outputs, caches (the cluster has its own Python env with the deps).
 EXCLUDES = [".venv", "runs", ".git", "**/__pycache__", "bench/results", ".pytest_cache", "*.egg-info"]
 # How a finished job maps to `factory submit --follow`'s exit code (as `factory run`: 3 = teacher died).
-EXIT_OK, EXIT_FAILED, EXIT_TEACHER = 0, 1, 3
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TEACHER = 0, 1, 2, 3
+# The entrypoint prints this once it has checked its interpreter and the config: the job is running.
+STARTED = "factory job started:"
+RETRYABLE = ("FAILED", "STOPPED")
 _ID = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -48,6 +53,12 @@ def parse_tick(text: str | None) -> datetime.datetime:
         if now.tzinfo is None:
             now = now.replace(tzinfo=datetime.timezone.utc)
     return now.replace(second=0, microsecond=0)
+
+
+def entrypoint(python: str, add: int | None = None) -> str:
+    """The job's command. `python`: the interpreter on the cluster that has the factory's packages
+    (default `python`, whichever is first on the head's PATH)."""
+    return f"{shlex.quote(python)} -m factory.cluster.entry" + (f" --add {add}" if add else "")
 
 
 def job_config(cfg: RunConfig) -> RunConfig:
@@ -78,7 +89,7 @@ class Job:
     def exit_status(self) -> int:
         if self.status == "SUCCEEDED":
             return EXIT_OK
-        return EXIT_TEACHER if self.exit_code == EXIT_TEACHER else EXIT_FAILED
+        return self.exit_code if self.exit_code in (EXIT_BAD_INPUT, EXIT_TEACHER) else EXIT_FAILED
 
 
 def _job(info: Any) -> Job:
@@ -111,36 +122,68 @@ class Jobs:
                 return None
             raise
 
-    def submit(self, cfg: RunConfig, sid: str, *, add: int | None = None) -> tuple[Job, bool]:
-        """(the job, whether this call submitted it). An id already known is an answer, not an error."""
-        existing = self.get(sid)
-        if existing is not None:
-            return existing, False
+    def attempts(self, sid: str) -> list[Job]:
+        """The jobs of one tick: `sid`, then its retries `sid-r1`, `sid-r2` … as far as they exist."""
+        out: list[Job] = []
+        while (job := self.get(sid if not out else f"{sid}-r{len(out)}")) is not None:
+            out.append(job)
+        return out
+
+    def submit(self, cfg: RunConfig, sid: str, *, add: int | None = None,
+               python: str = "python") -> tuple[Job, str, Job | None]:
+        """(the job, what happened: submitted | retried | existing, the failed attempt a retry replaces).
+        A tick whose last attempt is pending, running or succeeded is an answer, not a new job."""
+        tried = self.attempts(sid)
+        if tried and tried[-1].status not in RETRYABLE:
+            return tried[-1], "existing", None
+        attempt = f"{sid}-r{len(tried)}" if tried else sid
         run_cfg = job_config(cfg)
-        entry = "python -m factory.cluster.entry" + (f" --add {add}" if add else "")
         env = {"working_dir": str(ROOT), "excludes": EXCLUDES,
                "env_vars": {CONFIG_ENV: dump_config(run_cfg), "RAY_USAGE_STATS_ENABLED": "0"}}
-        submitted = True
         try:
-            self.client.submit_job(entrypoint=entry, submission_id=sid, runtime_env=env,
-                                   metadata={META_RUN: cfg.run_name, META_DIR: str(cfg.run_dir)})
+            self.client.submit_job(entrypoint=entrypoint(python, add), submission_id=attempt, runtime_env=env,
+                                   metadata={META_RUN: cfg.run_name, META_DIR: str(cfg.run_dir), "tick": sid})
         except RuntimeError as e:
             if "already exists" not in str(e):
-                raise UserError(f"submitting {sid}: {plain_error(e)}") from None
-            submitted = False  # another trigger submitted it between our look and our submit
-        job = self.get(sid)
+                raise UserError(f"submitting {attempt}: {plain_error(e)}") from None
+            job = self.get(attempt)  # another trigger submitted it between our look and our submit
+            if job is not None:
+                return job, "existing", None
+        job = self.get(attempt)
         if job is None:
-            raise UserError(f"{sid}: submitted, but the cluster does not know it; see `factory jobs`")
-        return job, submitted
+            raise UserError(f"{attempt}: submitted, but the cluster does not know it; see `factory jobs`")
+        return job, ("retried" if tried else "submitted"), (tried[-1] if tried else None)
+
+    def wait_started(self, sid: str, timeout_s: float, poll_s: float = 0.5) -> tuple[Job, bool]:
+        """Wait until the job's entrypoint says it started (or the job ended, or time ran out).
+        Returns the job and whether it started."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            job = self.get(sid)
+            if job is None:
+                return Job(sid, "FAILED", "", "", "the job disappeared", None, None, None), False
+            if STARTED in self.client.get_job_logs(sid):
+                return job, True
+            if job.done or time.monotonic() >= deadline:
+                return job, False
+            time.sleep(poll_s)
 
     def ours(self) -> list[Job]:
         jobs = [_job(j) for j in self.client.list_jobs() if (j.metadata or {}).get(META_RUN)]
         return sorted(jobs, key=lambda j: j.start_time or 0)
 
+    def known(self, sid: str) -> Job:
+        job = self.get(sid)
+        if job is None:
+            raise UserError(f"job {sid!r}: no such job on this cluster; `factory jobs` lists ours")
+        return job
+
     def logs(self, sid: str) -> str:
+        self.known(sid)
         return self.client.get_job_logs(sid)
 
     def stop(self, sid: str) -> bool:
+        self.known(sid)
         return bool(self.client.stop_job(sid))
 
     def follow(self, sid: str, sink: Callable[[str], None], poll_s: float = 1.0) -> Job:
@@ -148,7 +191,7 @@ class Jobs:
         seen = 0
         while True:
             job = self.get(sid)
-            text = self.logs(sid)
+            text = self.client.get_job_logs(sid) if job is not None else ""
             if len(text) > seen:
                 sink(text[seen:])
                 seen = len(text)
@@ -164,3 +207,21 @@ def run_counts(job: Job) -> dict[str, Any]:
         return json.loads(p.read_text()) if p and p.exists() else {}
     except (OSError, ValueError):
         return {}
+
+
+def job_counts(job: Job, stats: dict[str, Any]) -> dict[str, int] | None:
+    """What this job did (tasks run, rows accepted): the run's sessions that started while the job ran
+    (a run resumed by many jobs keeps one history); None when the run's stats are not visible."""
+    if not stats or job.start_time is None:
+        return None
+    end = job.end_time or time.time()
+    out = {"tasks": 0, "accepted": 0}
+    for h in stats.get("history") or []:
+        try:
+            started = datetime.datetime.fromisoformat(str(h.get("session"))).timestamp()
+        except ValueError:
+            continue
+        if job.start_time - 1 <= started <= end:
+            out["tasks"] += int(h.get("tasks") or 0)
+            out["accepted"] += int(h.get("accepted") or 0)
+    return out

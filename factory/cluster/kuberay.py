@@ -41,7 +41,8 @@ def _check_name(meta: "_Meta", kind: str, limit: int) -> None:
 
 class _K(Strict):
     # camelCase names on purpose: these mirror an external API field for field.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: the API server refuses `backoffLimit: "0"` (a string where an integer belongs); so do we.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 class _Meta(_K):

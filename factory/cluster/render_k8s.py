@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from factory.cluster.jobs import CONFIG_ENV, META_DIR, META_RUN, job_config
+from factory.cluster.jobs import CONFIG_ENV, META_DIR, META_RUN, entrypoint, job_config
 from factory.cluster.kuberay import API_VERSION
 from factory.config import RunConfig, dump_config
 from factory.errors import UserError
@@ -54,10 +54,6 @@ def _require(cfg: RunConfig, field: str, what: str) -> Any:
     return value
 
 
-def _entrypoint(cfg: RunConfig) -> str:
-    return "python -m factory.cluster.entry" + (f" --add {cfg.deploy.add}" if cfg.deploy.add else "")
-
-
 def _runtime_env(cfg: RunConfig) -> str:
     env = {"env_vars": {CONFIG_ENV: dump_config(job_config(cfg)), "RAY_USAGE_STATS_ENABLED": "0"}}
     return dump_yaml(env)
@@ -71,23 +67,37 @@ def _ray_version() -> str:
 
 
 def _pod(cfg: RunConfig, role: str, cpus: int, memory_gib: int, gpus: int) -> dict[str, Any]:
-    limits: dict[str, Any] = {"cpu": str(cpus), "memory": f"{memory_gib}Gi"}
+    d = cfg.deploy
+    group = d.head if role == "head" else d.workers
+    limits: dict[str, Any] = {"cpu": str(cpus), "memory": f"{memory_gib}Gi", **group.resources}
     if gpus:
         limits["nvidia.com/gpu"] = str(gpus)
     mount = cfg.output_dir.rstrip("/") or "/"
-    return {
-        "metadata": {"labels": {"app.kubernetes.io/name": APP, "app.kubernetes.io/instance": k8s_name(cfg.run_name)}},
-        "spec": {
-            "containers": [{
-                "name": f"ray-{role}",
-                "image": _require(cfg, "image", "the container image with this project installed"),
-                "resources": {"limits": limits, "requests": dict(limits)},
-                "volumeMounts": [{"name": "runs", "mountPath": mount}],
-            }],
-            "volumes": [{"name": "runs", "persistentVolumeClaim": {
-                "claimName": _require(cfg, "pvc", "the PersistentVolumeClaim holding output_dir (runs/)")}}],
-        },
+    container: dict[str, Any] = {
+        "name": f"ray-{role}",
+        "image": _require(cfg, "image", "the container image with this project installed"),
+        "resources": {"limits": limits, "requests": dict(limits)},
+        "volumeMounts": [{"name": "runs", "mountPath": mount}],
     }
+    if d.secret_env:
+        container["env"] = [{"name": k, "valueFrom": {"secretKeyRef": {"name": v.secret, "key": v.key}}}
+                            for k, v in sorted(d.secret_env.items())]
+    spec: dict[str, Any] = {
+        "containers": [container],
+        # ReadWriteMany: every Ray pod mounts it, and pods on other nodes cannot share a ReadWriteOnce volume.
+        "volumes": [{"name": "runs", "persistentVolumeClaim": {
+            "claimName": _require(cfg, "pvc", "the PersistentVolumeClaim (ReadWriteMany) holding output_dir")}}],
+    }
+    if group.node_selector:
+        spec["nodeSelector"] = dict(group.node_selector)
+    if group.tolerations:
+        spec["tolerations"] = [dict(t) for t in group.tolerations]
+    if d.image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": n} for n in d.image_pull_secrets]
+    if d.service_account:
+        spec["serviceAccountName"] = d.service_account
+    return {"metadata": {"labels": {"app.kubernetes.io/name": APP,
+                                    "app.kubernetes.io/instance": k8s_name(cfg.run_name)}}, "spec": spec}
 
 
 def _worker_groups(cfg: RunConfig) -> list[dict[str, Any]]:
@@ -104,7 +114,7 @@ def _worker_groups(cfg: RunConfig) -> list[dict[str, Any]]:
 def ray_job_spec(cfg: RunConfig) -> dict[str, Any]:
     d = cfg.deploy
     spec: dict[str, Any] = {
-        "entrypoint": _entrypoint(cfg),
+        "entrypoint": entrypoint("python", cfg.deploy.add),  # the image's Python
         "runtimeEnvYAML": _runtime_env(cfg),
         # the same metadata `factory submit` gives its jobs, so `factory jobs` lists these too
         "metadata": {META_RUN: cfg.run_name, META_DIR: str(cfg.run_dir)},

@@ -60,6 +60,38 @@ def check_core(doc: dict[str, Any]) -> list[str]:
     return _schema_errors(validator, doc, "")
 
 
+def check_run_config(runtime_env_yaml: Any, where: str) -> list[str]:
+    """The run config a job carries in its runtime env, checked with the models `factory run` uses
+    (the run config, then the pipeline's options), so a misspelt field fails here, not at night."""
+    from factory.cluster.jobs import CONFIG_ENV
+    from factory.config import RunConfig, validation_problems
+    from factory.pipeline.registry import get_pipeline
+
+    try:
+        env = yaml.safe_load(runtime_env_yaml) if isinstance(runtime_env_yaml, str) else None
+    except yaml.YAMLError as e:
+        return [f"{where}: not YAML ({e.__class__.__name__})"]
+    text = ((env or {}).get("env_vars") or {}).get(CONFIG_ENV) if isinstance(env, dict) else None
+    if not isinstance(text, str):
+        return [f"{where}: env_vars.{CONFIG_ENV}: missing; the job would have no run config "
+                "(render the manifests with `factory deploy kuberay`)"]
+    at = f"{where}: env_vars.{CONFIG_ENV}"
+    try:
+        data = yaml.safe_load(text)
+        cfg = RunConfig.model_validate(data)
+    except yaml.YAMLError as e:
+        return [f"{at}: not YAML ({e.__class__.__name__})"]
+    except ValidationError as e:
+        return [f"{at}: {p}" for p in validation_problems(e)]
+    try:
+        get_pipeline(cfg.pipeline).Options.model_validate(cfg.pipeline_options)
+    except ValidationError as e:
+        return [f"{at}: pipeline_options.{p}" for p in validation_problems(e)]
+    except (LookupError, ImportError, UserError) as e:
+        return [f"{at}: pipeline: {e}"]
+    return []
+
+
 def check_kuberay(doc: dict[str, Any]) -> list[str]:
     try:
         obj = KINDS[doc["kind"]].model_validate(doc)
@@ -69,6 +101,8 @@ def check_kuberay(doc: dict[str, Any]) -> list[str]:
     spec = obj.spec.jobTemplate if doc["kind"] == "RayCronJob" else obj.spec
     prefix = "spec.jobTemplate" if doc["kind"] == "RayCronJob" else "spec"
     errors: list[str] = []
+    if "factory.cluster.entry" in (spec.entrypoint or ""):  # one of ours: it runs the config it carries
+        errors += check_run_config(spec.runtimeEnvYAML, f"{prefix}.runtimeEnvYAML")
     for where, template in pod_templates(spec).items():
         errors += _schema_errors(_k8s_validator("podtemplatespec-v1.json"), template, f"{prefix}.{where}")
     return errors

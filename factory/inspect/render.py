@@ -113,6 +113,18 @@ def short_meta(meta: dict[str, Any], skip: Collection[str] = ()) -> str:
     return json.dumps(keep, ensure_ascii=False)
 
 
+def verdict_line(row: dict[str, Any]) -> Text:
+    """The verifiers' decision in one line, for beside a reviewer's own (failed ones first)."""
+    vs = sorted(row.get("verdicts") or [], key=lambda v: v["passed"])
+    t = Text("verifiers: ", style="bold")
+    for i, v in enumerate(vs):
+        t.append(" · " if i else "")
+        t.append(f"{v['verifier']} ", style="bold")
+        t.append("✓" if v["passed"] else f"✗ {v['reason'] or ''}".rstrip(), style="green" if v["passed"] else "red")
+    return t
+
+
 def trajectory(row: dict[str, Any], view: PipelineView, folded: bool = True) -> Group:
-    return Group(header(row, view.inspect_keys), *(message(m, folded, view.highlight_tags) for m in row["messages"]),
-                 verdicts(row))
+    # Verdicts first: what the verifiers decided is what a reader checks the turns against.
+    return Group(header(row, view.inspect_keys), verdicts(row),
+                 *(message(m, folded, view.highlight_tags) for m in row["messages"]))

@@ -84,7 +84,10 @@ class SwePipeline(Pipeline):
     def _settings(self) -> Settings:
         o = self.options
         budget = episode.Budget.of(o, context_chars=o.context_chars, malformed_observations=MALFORMED_OBSERVATIONS)
-        return Settings(self.cfg.teacher.sampling, budget, bool(o.guided), o.thought_max_chars, o.bash_timeout_s,
+        # A guided thought may take at most half the turn's tokens (a token can be a single character):
+        # longer, a rambling thought is cut by the token limit before the schema can force the call.
+        thought = min(o.thought_max_chars, max(20, o.turn_max_tokens // 2))
+        return Settings(self.cfg.teacher.sampling, budget, bool(o.guided), thought, o.bash_timeout_s,
                         o.max_output_chars)
 
     # -- generation ---------------------------------------------------------------------------

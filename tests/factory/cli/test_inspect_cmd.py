@@ -107,3 +107,35 @@ def test_export_of_nothing_stops_with_one_line_and_writes_nothing(make_cfg, tmp_
     assert some.stats["accepted"]
     p = factory("export", str(some.run_dir), "--to", str(tmp_path / "approved"), "--approved-only")
     assert p.returncode == 2 and "--approved-only" in p.stderr and not (tmp_path / "approved").exists()
+
+
+def test_a_report_of_no_accepted_rows_says_so_and_shows_disagreements(make_cfg, tmp_path):
+    from factory.inspect import audit
+    from factory.inspect.reader import open_run
+    from factory.inspect.report import build_report
+    from factory.runner import driver
+    from tests.fakes.scripted import ScriptedTeacher
+
+    out = driver.run(make_cfg(name="none", limit=2), teacher=ScriptedTeacher(lambda r: "It is grey."))
+    r = open_run(out.run_dir)
+    rejected = r.con().execute("SELECT id FROM rows ORDER BY id LIMIT 1").fetchone()[0]
+    audit.append(r.audit_path, rejected, "accept", "looks right to me", "carol")
+    page = build_report(r)
+    assert "no accepted rows: every row was rejected" in page
+    assert page.count("<img") == 4  # the pass-rate-by-key chart has no frame: no row carries the keys
+    assert "1 labelled accept but rejected by the verifiers (no export includes them)" in page
+    p = factory("inspect", str(out.run_dir))
+    assert "disagreement: 1 row(s) labelled accept but rejected by the verifiers" in p.stdout
+
+
+def test_the_pager_is_told_to_show_colours(run_dir, tmp_path):
+    seen = tmp_path / "seen"
+    pager = tmp_path / "pager.sh"
+    pager.write_text(f'#!/bin/sh\necho "LESS=$LESS" > {seen}\ncat >> {seen}\n')
+    pager.chmod(0o755)
+    p = subprocess.run([sys.executable, "-m", "factory.cli.app", "inspect", str(run_dir), "--show", "1", "--pager"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120,
+                       env={**__import__("os").environ, "PAGER": str(pager), "LESS": "-X", "TERM": "xterm-256color"})
+    assert p.returncode == 0, p.stderr
+    text = seen.read_text()
+    assert text.startswith("LESS=-X -R") and "assistant" in text

@@ -80,3 +80,31 @@ def test_disagreements_first(run_dir):
     child.expect_exact("> ")
     child.sendline("q")
     child.expect(pexpect.EOF)
+
+
+def test_review_by_reason_shows_disagreement_and_clears_a_label(run_dir):
+    from factory.inspect import audit
+    from factory.inspect.reader import open_run
+
+    reason = open_run(run_dir).con().execute(
+        "SELECT reject_reason FROM rows WHERE side = 'rejected' ORDER BY id LIMIT 1").fetchone()[0]
+    child = spawn(run_dir, "--reason", reason, "--sample", "first")
+    child.expect_exact("[q]uit")
+    assert reason in child.before  # the sampled rows are those rejected for it
+    # the verifiers' decision sits right above the reviewer's prompt, failed ones first
+    decision = child.before[child.before.rindex("verifiers: "):]
+    assert decision.index("✗") < decision.index("✓") and reason.split(":", 1)[1] in decision
+    label(child, "a", "the verifier is wrong here")  # accept a rejected row: a disagreement
+    if child.expect(["all 1 sampled rows reviewed", "> "]) == 1:
+        child.sendline("q")
+    child.expect(pexpect.EOF)
+    child = spawn(run_dir, "--reason", reason, "--disagreements-first")
+    child.expect_exact("labelled accept by alice · disagrees with the verifiers (rejected: ")
+    child.expect_exact("> ")
+    child.sendline("c")  # and take the label back
+    child.expect_exact("0 reviewed of")
+    child.expect_exact("> ")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    entries = [json.loads(x) for x in (run_dir / "audit.jsonl").read_text().splitlines()]
+    assert [e["label"] for e in entries] == ["accept", "clear"] and audit.load(run_dir / "audit.jsonl") == {}

@@ -118,3 +118,29 @@ def test_deploy_settings_do_not_change_the_run():
     from factory.runner.rundir import config_sha
 
     assert config_sha(cfg()) == config_sha(cfg(deploy={**DEPLOY, "schedule": "0 5 * * *", "image": "other:2"}))
+
+
+def test_secrets_placement_and_identity_are_config_fields():
+    c = cfg(teacher={"backend": "openai", "base_url": "http://teacher:8000/v1", "model": "m"},
+            deploy={"image": "img:1", "pvc": "runs", "service_account": "factory-runner",
+                    "image_pull_secrets": ["regcred"],
+                    "secret_env": {"OPENAI_API_KEY": {"secret": "teacher-api", "key": "token"}},
+                    "head": {"node_selector": {"pool": "cpu"}},
+                    "workers": {"node_selector": {"pool": "agents"}, "resources": {"ephemeral-storage": "100Gi"},
+                                "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "agents",
+                                                 "effect": "NoSchedule"}]}})
+    job = render_k8s.ray_job(c)
+    assert check_doc(job) == []
+    cluster = job["spec"]["rayClusterSpec"]
+    head, worker = cluster["headGroupSpec"]["template"]["spec"], cluster["workerGroupSpecs"][0]["template"]["spec"]
+    for pod in (head, worker):
+        assert pod["serviceAccountName"] == "factory-runner" and pod["imagePullSecrets"] == [{"name": "regcred"}]
+        assert pod["containers"][0]["env"] == [{"name": "OPENAI_API_KEY", "valueFrom": {
+            "secretKeyRef": {"name": "teacher-api", "key": "token"}}}]
+    assert head["nodeSelector"] == {"pool": "cpu"} and "tolerations" not in head
+    assert worker["nodeSelector"] == {"pool": "agents"} and worker["tolerations"][0]["effect"] == "NoSchedule"
+    assert worker["containers"][0]["resources"]["limits"]["ephemeral-storage"] == "100Gi"
+    # What Kubernetes would refuse in those fields is refused when rendered manifests are checked.
+    bad = render_k8s.ray_job(c.model_copy(update={"deploy": c.deploy.model_copy(update={
+        "workers": c.deploy.workers.model_copy(update={"tolerations": [{"key": "x", "effect": 5}]})})}))
+    assert any("tolerations" in e for e in check_doc(bad))

@@ -62,6 +62,38 @@ def test_cheats_in_kubernetes_kinds_fail():
     assert any(e.startswith("data.rayjob.yaml: spec.entrypont") for e in check_doc(cm))
 
 
+def _with_config(d: dict, edit) -> dict:
+    env = yaml.safe_load(d["spec"]["runtimeEnvYAML"])
+    cfg = yaml.safe_load(env["env_vars"]["FACTORY_RUN_CONFIG"])
+    edit(cfg)
+    env["env_vars"]["FACTORY_RUN_CONFIG"] = yaml.safe_dump(cfg)
+    d["spec"]["runtimeEnvYAML"] = yaml.safe_dump(env)
+    return d
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda c: c["teacher"]["sampling"].update(tempreature=0.7), "teacher.sampling.tempreature: unknown field"),
+    (lambda c: c["teacher"].update(replicas="one"), "teacher.replicas: Input should be a valid integer"),
+    (lambda c: c["pipeline_options"].update(atempts=3), "pipeline_options.atempts: unknown field"),
+    (lambda c: c.update(pipeline="no_such_pipeline"), "unknown pipeline 'no_such_pipeline'"),
+])
+def test_the_run_config_a_job_carries_is_checked_as_factory_run_would(edit, where):
+    errors = check_doc(_with_config(job(), edit))
+    assert any("spec.runtimeEnvYAML: env_vars.FACTORY_RUN_CONFIG: " in e and where in e for e in errors), errors
+    # every problem, not the first and a count
+    both = check_doc(_with_config(job(), lambda c: c.update(limt=1, seeed=2)))
+    assert any("limt" in e for e in both) and any("seeed" in e for e in both)
+
+
+def test_types_are_strict_as_the_api_server_s():
+    d = job()
+    d["spec"]["backoffLimit"] = "0"
+    assert any("backoffLimit" in e for e in check_doc(d))
+    d = job()
+    d["spec"]["shutdownAfterJobFinishes"] = "true"
+    assert any("shutdownAfterJobFinishes" in e for e in check_doc(d))
+
+
 @pytest.mark.parametrize("doc", [[], "text", {"kind": "RayJob"}, {"apiVersion": "v1", "kind": "Nonsense"},
                                  {"apiVersion": "ray.io/v1", "kind": "RayService", "spec": {}}])
 def test_what_is_not_a_known_object_fails(doc):

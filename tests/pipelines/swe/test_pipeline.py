@@ -99,3 +99,16 @@ def test_verify_regrades_the_stored_rows(gold_rows, tmp_path):
     assert p.returncode in (0, 1), p.stderr[-2000:]
     out = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
     assert len(out) == 2 and all(o.get("accepted") is True for o in out), p.stdout[-2000:]
+
+
+def test_a_guided_thought_leaves_the_turn_room_for_its_call(tmp_path):
+    from factory.config import RunConfig
+    from pipelines.swe.pipeline import SwePipeline
+
+    def thought(**opts):
+        cfg = RunConfig.model_validate({"pipeline": "swe", "output_dir": str(tmp_path), "pipeline_options": opts})
+        return SwePipeline(cfg)._settings().thought_max_chars
+
+    assert thought(turn_max_tokens=192) == 96  # a token can be one character: half the turn at most
+    assert thought(turn_max_tokens=4096, thought_max_chars=300) == 300  # the option, when it fits
+    assert thought(turn_max_tokens=16) == 20
