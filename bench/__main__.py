@@ -21,6 +21,7 @@ from bench import (
     shards,
     swe,
     swe_tampering,
+    tool_graph,
     tool_use,
     verifiers,
 )
@@ -29,6 +30,7 @@ from bench.common import machine, write_results
 PARTS = {"generation": generation.run, "dedup": dedup.run, "dedup_rebuild": dedup_rebuild.run,
          "dedup_partitioned": dedup_partitioned.run, "shards": shards.run, "verifiers": verifiers.run,
          "sandboxes": sandboxes.run, "swe": swe.run, "swe_tampering": swe_tampering.run, "tool_use": tool_use.run,
+         "tool_graph": tool_graph.run,
          "research": research.run}
 
 
@@ -145,6 +147,16 @@ def report(res: dict[str, Any], console: Console) -> None:
                       f"edges {gr['edges_by_kind']} (naive output→input name matching: {gr['naive_name_pairs']} pairs), "
                       f"built in {gr['build_s']} s; listing per server: "
                       + ", ".join(f"{k} {v['tools']} tools {v['list_s']} s" for k, v in gr["servers"].items()))
+    tg = res.get("tool_graph")
+    if tg:
+        t = Table("tools", "load s", "build s", "peak RSS MiB", "edges",
+                  title="tool graph at scale: a generated OpenAPI catalogue (bench/tool_graph.py), indexed build")
+        for row in tg["curve"]:
+            t.add_row(f"{row['tools']:,}", f"{row['load_s']:.2f}", f"{row['build_s']:.2f}", str(row["peak_rss_mib"]),
+                      f"{row['edges']:,}")
+        console.print(t)
+        pw = tg["pairwise"]
+        console.print(f"the all-pairs rule on {pw['tools']:,} tools: {pw['seconds']} s ({pw['field_edges']:,} field edges)")
     rs = res.get("research")
     if rs:
         t = Table("corpus", "engine", "index build s", "index MB", "query p50 / p95 ms", "hops in top 10",

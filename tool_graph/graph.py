@@ -95,22 +95,52 @@ def field_matches(a: ToolSpec, b: ToolSpec) -> list[tuple[str, str]]:
     return pairs
 
 
+def _inputs(b: ToolSpec) -> list[tuple[str, dict[str, Any], str]]:
+    """Required inputs worth matching on: (name, schema, key), generic names left out."""
+    return [(inp, schema, k) for inp, schema in b.required().items() if (k := key(inp)) not in STOP and len(k) >= 3]
+
+
 def build(specs: list[ToolSpec]) -> ToolGraph:
-    edges = []
-    for a in specs:
-        for b in specs:
-            if a.name == b.name:
-                continue
-            same_state = a.stateful and b.stateful and a.origin == b.origin
+    """Edges from an index of output fields by key, not from every pair of tools: each required input
+    meets only the outputs that share its key, so the work grows with the tools and the edges found
+    (10,000 tools in seconds: `python -m bench tool_graph`), and the edges are those of the pairwise
+    rule (`field_matches` for every pair, in the same order)."""
+    producers: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+    for i, a in enumerate(specs):
+        for out, schema in a.outputs().items():
+            producers.setdefault(key(out), []).append((i, out, schema))
+    writer = [bool(_WRITER.match(norm(a.name))) for a in specs]
+    found: dict[tuple[int, int], Edge] = {}
+    for j, b in enumerate(specs):
+        pairs: dict[int, list[tuple[str, str]]] = {}
+        for inp, ischema, k in _inputs(b):
+            matched: set[int] = set()
+            for i, out, oschema in producers.get(k, ()):
+                if i in matched or specs[i].name == b.name or not _compatible(oschema, ischema):
+                    continue
+                matched.add(i)  # the first compatible output of a tool feeds this input
+                pairs.setdefault(i, []).append((out, inp))
+        for i, ps in pairs.items():
+            a = specs[i]
             # Within one stateful server, data flows from what writes to what reads; a reader's output
             # "feeding" a writer only re-creates what exists.
-            pairs = field_matches(a, b) if not same_state or _WRITER.match(norm(a.name)) else []
-            if pairs:
-                edges.append(Edge(source=a.name, target=b.name, kind="field", fields=pairs))
-            elif same_state and _WRITER.match(norm(a.name)) and _READER.match(norm(b.name)):
-                shared = sorted(set(a.required()) & set(b.required()))
-                edges.append(Edge(source=a.name, target=b.name, kind="resource", fields=[(s, s) for s in shared]))
-    return ToolGraph(nodes=specs, edges=edges)
+            if a.stateful and b.stateful and a.origin == b.origin and not writer[i]:
+                continue
+            found[(i, j)] = Edge(source=a.name, target=b.name, kind="field", fields=ps)
+    by_origin: dict[str, list[int]] = {}
+    for i, a in enumerate(specs):
+        if a.stateful:
+            by_origin.setdefault(a.origin, []).append(i)
+    for group in by_origin.values():
+        for i in (i for i in group if writer[i]):
+            for j in group:
+                b = specs[j]
+                if (i, j) in found or specs[i].name == b.name or not _READER.match(norm(b.name)):
+                    continue
+                shared = sorted(set(specs[i].required()) & set(b.required()))
+                found[(i, j)] = Edge(source=specs[i].name, target=b.name, kind="resource",
+                                     fields=[(x, x) for x in shared])
+    return ToolGraph(nodes=specs, edges=[found[ij] for ij in sorted(found)])
 
 
 Runner = Callable[[str, dict[str, Any]], Awaitable[Outcome]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import difflib
 import json
 import logging
 import os
@@ -134,7 +135,8 @@ class _Session:
             await self.stop()
             raise McpError(f"MCP server '{self.server.name}' did not start within {START_TIMEOUT_S:g}s") from None
         if self.client is None:
-            raise McpError(f"MCP server '{self.server.name}' failed to start: {self.error!r}; its stderr is in "
+            raise McpError(f"MCP server '{self.server.name}' failed to start: {_leaf(self.error)}; "
+                           f"{_unreadable_hint(self.server)}its stderr is in "
                            f"{self.log_dir / (self.server.name + '.stderr.log')}")
 
     @property
@@ -153,6 +155,37 @@ class _Session:
         if self.egress is not None:
             self.egress.close()
             self.egress = None
+
+
+def _leaf(e: BaseException | None) -> str:
+    """The first real error inside the task groups the MCP client nests it in."""
+    while isinstance(e, BaseExceptionGroup) and e.exceptions:
+        e = e.exceptions[0]
+    return f"{type(e).__name__}: {str(e).splitlines()[0][:200]}" if e and str(e) else type(e).__name__
+
+
+def _unreadable_hint(server: McpServer) -> str:
+    """A confined server sees only what `readable:` lists: name the files of its command line that
+    exist here and are not listed (a script the server runs is the usual one)."""
+    if not server.confine:
+        return ""
+    listed = [Path(p).resolve() for p in server.readable]
+    missing = [a for a in server.args if Path(a).exists()
+               and not any(Path(a).resolve() == p or p in Path(a).resolve().parents for p in listed)]
+    return (f"it runs confined and cannot read {', '.join(missing)}: add it to the server's `readable:` list; "
+            if missing else "")
+
+
+def _check_names(server: McpServer, listed: list[str]) -> None:
+    """Tool names the config gives (`deterministic`, `exclude`) must be the server's: a misspelt one
+    would silently turn replay off for the tool meant, or keep a tool meant to be left out."""
+    for field in ("deterministic", "exclude"):
+        for name in getattr(server, field):
+            if name not in listed:
+                near = difflib.get_close_matches(name, listed, n=1)
+                raise McpError(f"{field}: {name!r} is not one of the server's tools"
+                                + (f" (did you mean {near[0]!r}?)" if near else "")
+                                + f"; it lists {', '.join(sorted(listed)[:20])}")
 
 
 class McpHost:
@@ -229,6 +262,7 @@ class McpHost:
                 if state is not None:
                     await sess.stop()
                     shutil.rmtree(state, ignore_errors=True)
+            _check_names(server, [t.name for t in listed.tools])
             return [ToolSpec(name=t.name, description=(t.description or "").strip(), parameters=dict(t.input_schema),
                              output_schema=dict(t.output_schema) if t.output_schema else None, source="mcp",
                              origin=server.name, deterministic=t.name in server.deterministic,

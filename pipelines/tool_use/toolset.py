@@ -68,6 +68,17 @@ def value_pool(sources: Sources) -> dict[str, list[Any]]:
     return pool
 
 
+_FIX = {"mcp": "list `exclude: [{name}]` on the MCP server {origin}",
+        "openapi": "rename the operationId `{name}` in {origin}",
+        "python": "rename the function `{name}` in {origin}"}
+
+
+def _rename_hint(a: ToolSpec, b: ToolSpec) -> str:
+    """What the user can change: the fix that applies to each source the name comes from."""
+    fixes = dict.fromkeys(_FIX[x.source].format(name=x.name, origin=x.origin) for x in (a, b))
+    return " or ".join(fixes) + ", or drop one source"
+
+
 def load_specs(sources: Sources, host: McpHost) -> list[ToolSpec]:
     specs: list[ToolSpec] = []
     try:
@@ -86,12 +97,12 @@ def load_specs(sources: Sources, host: McpHost) -> list[ToolSpec]:
             specs += host.run(host.list_tools(server), timeout=600)
         except (McpError, InstallError, RuntimeError) as e:
             raise ConfigError(f"pipeline_options.sources.mcp '{server.name}'", str(e)) from None
-    seen: dict[str, str] = {}
+    seen: dict[str, ToolSpec] = {}
     for s in specs:
         if s.name in seen:
-            raise ConfigError("pipeline_options.sources", f"tool name '{s.name}' comes from both {seen[s.name]} and "
-                            f"{s.origin}; list `exclude: [{s.name}]` on one MCP server or drop a source")
-        seen[s.name] = s.origin
+            raise ConfigError("pipeline_options.sources", f"tool name '{s.name}' comes from both "
+                              f"{seen[s.name].origin} and {s.origin}; {_rename_hint(seen[s.name], s)}")
+        seen[s.name] = s
     if not specs:
         raise ConfigError("pipeline_options.sources", "no tools loaded; name at least one python module, MCP server "
                         "or OpenAPI file")

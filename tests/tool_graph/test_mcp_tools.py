@@ -234,3 +234,18 @@ def test_a_killed_host_leaves_nothing_the_next_host_does_not_remove():
     while alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert alive() == []
+
+
+def test_a_confined_server_that_cannot_read_its_script_says_what_to_set(host):
+    server = McpServer(name="probe-unreadable", command=sys.executable, args=[str(PROBE)])
+    with pytest.raises(McpError) as e:
+        asyncio.run(host.list_tools(server))
+    assert f"cannot read {PROBE}: add it to the server's `readable:` list" in str(e.value)
+    assert "ExceptionGroup(" not in str(e.value)
+
+
+def test_a_misspelt_tool_name_in_the_server_config_is_refused(host):
+    with pytest.raises(McpError, match=r"deterministic: 'reed' is not one of the server's tools \(did you mean 'read'\?\)"):
+        asyncio.run(host.list_tools(_probe(name="probe-names", deterministic=["reed"])))
+    with pytest.raises(McpError, match="exclude: 'nothing_like_it' is not one of the server's tools"):
+        asyncio.run(host.list_tools(_probe(name="probe-names2", exclude=["nothing_like_it"])))

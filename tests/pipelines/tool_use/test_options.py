@@ -26,3 +26,16 @@ def test_bad_options_name_the_field(bad, field):
         Options.model_validate(bad)
     with pytest.raises(UserError, match=field):
         get_pipeline("tool_use")(RunConfig(pipeline="tool_use", pipeline_options=bad))
+
+
+def test_a_shared_tool_name_says_the_fix_for_each_source():
+    from pipelines.tool_use.toolset import _rename_hint
+    from tool_graph.spec import ToolSpec
+
+    def spec(source, origin):
+        return ToolSpec(name="get_city", description="", parameters={}, source=source, origin=origin)
+
+    hint = _rename_hint(spec("openapi", "a.yaml"), spec("openapi", "b.yaml"))
+    assert "rename the operationId `get_city` in a.yaml or rename the operationId `get_city` in b.yaml" in hint
+    assert "exclude" not in hint
+    assert "`exclude: [get_city]` on the MCP server maps" in _rename_hint(spec("python", "m"), spec("mcp", "maps"))

@@ -1,0 +1,57 @@
+"""The tool graph at scale: a generated OpenAPI 3 document of N operations, read by the same loader
+`factory tools graph` uses, then built into the dependency graph. Field names come from a
+vocabulary that grows with the catalogue (N/2 names: more APIs, more concepts), so a name is shared
+by a handful of tools and the edges grow with N — the regime where the build's own cost shows; a
+catalogue where every tool shares one field has N² edges whatever the algorithm. Prints seconds,
+the process's peak RSS after each size, and the all-pairs rule's time on the smallest size."""
+
+from __future__ import annotations
+
+import random
+import resource
+import time
+from typing import Any
+
+from tool_graph import graph, openapi_tools
+
+SIZES = (1_000, 5_000, 10_000, 20_000)
+WORDS = ("city", "order", "account", "ticket", "device")
+TYPES = ("string", "integer", "number", "boolean")
+
+
+def document(n: int, seed: int = 0) -> dict[str, Any]:
+    rng = random.Random(seed)
+    vocab = [f"{WORDS[i % 5]}_{i}" for i in range(max(50, n // 2))]
+    paths: dict[str, Any] = {}
+    for i in range(n):
+        ins = set(rng.choices(vocab, k=rng.randint(1, 3)))
+        outs = set(rng.choices(vocab, k=rng.randint(1, 5)))
+        props = {f: {"type": TYPES[hash(f) % 4]} for f in sorted(ins)}
+        paths[f"/op{i}"] = {"post": {
+            "operationId": f"op_{i}", "summary": f"operation {i}",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": props, "required": sorted(ins)}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {f: {"type": TYPES[hash(f) % 4]} for f in sorted(outs)}}}}}}}}
+    return {"openapi": "3.0.3", "info": {"title": "generated", "version": "1"}, "paths": paths}
+
+
+def _measure(fn) -> tuple[Any, float, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
+    rows = []
+    for n in sizes:
+        doc = document(n)
+        specs, load_s, _ = _measure(lambda d=doc: openapi_tools.operations(d, "generated.yaml"))
+        g, build_s, peak = _measure(lambda s=specs: graph.build(s))
+        rows.append({"tools": len(specs), "load_s": round(load_s, 2), "build_s": round(build_s, 2),
+                     "peak_rss_mib": round(peak), "edges": len(g.edges)})
+    small = openapi_tools.operations(document(sizes[0]), "generated.yaml")
+    t0 = time.perf_counter()
+    pairs = sum(1 for a in small for b in small if a.name != b.name and graph.field_matches(a, b))
+    return {"curve": rows, "pairwise": {"tools": len(small), "seconds": round(time.perf_counter() - t0, 2),
+                                        "field_edges": pairs}}
