@@ -26,6 +26,7 @@ from factory.cli import (
     sandbox_cmd,
     setup_cmd,
     stats_cmd,
+    tasks_cmd,
     verify_cmd,
 )
 from factory.errors import explain
@@ -54,6 +55,7 @@ app.command("review")(review_cmd.review)
 app.command("calibrate")(calibrate_cmd.calibrate_cmd)
 app.command("export")(export_cmd.export)
 app.command("mix")(mix_cmd.mix)
+app.command("tasks")(tasks_cmd.tasks)
 app.command("report")(report_cmd.report)
 app.command("migrate")(migrate_cmd.migrate)
 app.command("fsck")(fsck_cmd.fsck)

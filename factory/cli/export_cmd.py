@@ -24,7 +24,8 @@ def export(
     run: Path = typer.Argument(..., help="run directory"),
     to: Path = typer.Option(..., help="output directory (must be new or empty)"),
     fmt: str = typer.Option("openai", "--format", help="openai (portable rows) | hf (arguments/tools as "
-                               "objects, for apply_chat_template and TRL) | text (rendered with --chat-template)"),
+                               "objects, for apply_chat_template and TRL) | text (rendered with --chat-template) | "
+                               "rl (the run's tasks as prompts + references for RL rewards, docs/rl.md)"),
     chat_template: str | None = typer.Option(None, help="text: qwen3 | gemma3 | embedded, a tokenizer folder, "
                                              "its tokenizer_config.json, or a .jinja file"),
     tokenizer: str | None = typer.Option(None, help="text with a .jinja template: tokenizer folder to count tokens"),
@@ -35,6 +36,10 @@ def export(
                                       "drop | both (a thinking and a non-thinking row per trajectory, meta.thinking)"),
 ) -> None:
     """Write the approved training set as Parquet shards + README.md + manifest.json."""
+    if fmt == "rl":
+        from factory.cli.tasks_cmd import export_rl
+
+        return export_rl(run, to)
     if fmt not in formats.FORMATS:
         raise UserError(f"--format {fmt}: expected one of {', '.join(formats.FORMATS)}")
     if thinking_mode not in thinking.MODES:

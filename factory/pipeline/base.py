@@ -6,7 +6,7 @@ here by the subclass. docs/architecture.md ("Pipelines") has the whole contract 
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +17,9 @@ from factory.teacher.base import Teacher
 from factory.trajectory import Task, Trajectory
 from factory.verify.base import Verifier
 from tf_common import Strict
+
+if TYPE_CHECKING:
+    from factory.rl.episode import Episode
 
 
 class NoOptions(Strict):
@@ -50,6 +53,10 @@ class Pipeline(abc.ABC):
     run's identity. None: the task list is fixed by the options (a file, an allocation over them)"""
     card_keys: ClassVar[tuple[str, ...] | None] = None
     """meta keys the exported dataset card counts rows by (None: `stat_keys`)"""
+    rl_form_verifiers: ClassVar[tuple[str, ...]] = ()
+    """verifiers that judge the form SFT data should have (tagged phases, a plan), not whether the
+    task was done: a reward ignores them. The generic `length` check is always ignored by rewards
+    (a trainer bounds a completion's length itself)."""
 
     def __init__(self, cfg: RunConfig):
         self.cfg = cfg
@@ -96,6 +103,22 @@ class Pipeline(abc.ABC):
         """After verification, before dedup: set outcomes, derive extra rows (e.g. variants of
         accepted ones). Returns the input rows first, in order, then any derived rows."""
         return verified
+
+    # -- as an RL environment (factory.rl; docs/rl.md) --------------------------------------------
+
+    def rl_episode(self, task: Task) -> "Episode":
+        """The task as an environment: prompt, tools on this pipeline's runtimes, the row to judge."""
+        raise UserError(f"pipeline '{self.name}' does not define an RL environment (Pipeline.rl_episode)")
+
+    def rl_reward(self, row: Trajectory) -> tuple[float, str]:
+        """The reward of a verified row and why: 0 with the first failed verdict's reason when any
+        verifier that judges the task failed, else 1. Pipelines with a graded verifier override this
+        for partial credit."""
+        failed = next((v for v in row.verdicts if not v.passed and v.verifier not in
+                       (*self.rl_form_verifiers, "length")), None)
+        if row.outcome == "error":
+            return 0.0, row.reject_reason or "error"
+        return (0.0, f"{failed.verifier}:{failed.reason}") if failed else (1.0, "")
 
     # -- lifecycle ----------------------------------------------------------------------------
 

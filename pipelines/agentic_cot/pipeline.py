@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from factory.config import SamplingConfig
 from factory.pipeline import Pipeline
+from factory.rl.episode import Episode, NotAnRLTask
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Structured, Teacher
 from factory.trajectory import Message, Task, Trajectory
@@ -27,6 +28,8 @@ class AgenticCoT(Pipeline):
     inspect_keys: ClassVar[tuple[str, ...]] = ("variant", "reference_answer")
     highlight_tags: ClassVar[tuple[str, ...]] = prompts.PHASES
     id_meta_keys: ClassVar[tuple[str, ...]] = ("variant",)  # a variant may repeat its source's messages
+    # the five tagged phases, brevity against the raw reasoning, faithfulness to it: the form of SFT rows
+    rl_form_verifiers: ClassVar[tuple[str, ...]] = ("phases", "concise", "faithful")
     options: Options
 
     def __init__(self, cfg: Any):
@@ -42,6 +45,14 @@ class AgenticCoT(Pipeline):
     def verifiers(self) -> list[Verifier]:
         return [PhasesVerifier(self.options.min_phase_words), AnswerVerifier(self._bounded), ConciseVerifier(),
                 FaithfulVerifier(self._bounded)]
+
+    def rl_episode(self, task: Task) -> Episode:
+        """The question alone; only questions with a reference answer can be rewarded."""
+        given = SeedQuestion.model_validate(task.payload)
+        if given.answer is None:
+            raise NotAnRLTask("no_reference_answer")
+        return Episode(self, task, [Message(role="user", content=given.question)],
+                       {"reference_answer": given.answer, "has_reference": True, "variant": "rl"})
 
     def _sampling(self, max_tokens: int, temperature: float | None = None) -> SamplingConfig:
         base = self.cfg.teacher.sampling

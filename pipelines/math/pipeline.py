@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from factory.agent import episode
 from factory.pipeline import Pipeline
+from factory.rl.episode import Episode, ToolEpisode
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
 from factory.trajectory import Message, Task, Trajectory
@@ -19,7 +20,7 @@ from pipelines.math import PIPELINE
 from pipelines.math.catalogue import shipped_catalogue
 from pipelines.math.prompts import DEMO, MathGuide, system_prompt
 from pipelines.math.tasks import Options, Problem, load_tasks
-from pipelines.math.tools import SandboxedTools
+from pipelines.math.tools import SCHEMAS, SandboxedTools
 from pipelines.math.verifiers import AnswerVerifier, StructureVerifier, ToolCallsVerifier
 from sandboxes.pool import SandboxPool
 from sandboxes.select import check_backend
@@ -37,6 +38,7 @@ class MathPipeline(Pipeline):
     inspect_keys: ClassVar[tuple[str, ...]] = ("ability", "difficulty", "attempt", "answer", "stop_reason")
     highlight_tags: ClassVar[tuple[str, ...]] = ("plan", "reflection")
     card_keys: ClassVar[tuple[str, ...]] = ("root", "category", "difficulty")
+    rl_form_verifiers: ClassVar[tuple[str, ...]] = ("structure",)  # plan/reflection tags: SFT form, not the answer
     # Generated problem i depends only on (seed, i): --add raises generated_problems and the run grows.
     stream_option: ClassVar[str | None] = "generated_problems"
     options: Options
@@ -96,6 +98,17 @@ class MathPipeline(Pipeline):
         meta.update({"answer": p.answer, "attempt": attempt, "attempts": o.attempts},
                     **episode.loop_meta(res, guided=o.guided, aside="demonstration" if o.demonstration else None))
         return episode.agent_row(self.name, task, res, meta, toolbox.schemas())
+
+    def rl_episode(self, task: Task) -> Episode:
+        """The problem with its module's system prompt and sandboxed tools; the answer verifier rewards."""
+        p = Problem.model_validate(task.payload)
+        module = self.catalogue.modules[p.module]
+        msgs = [Message(role="system", content=system_prompt(module.focus)), Message(role="user", content=p.question)]
+        schemas = [{"type": "function", "function": {"name": n, "description": SCHEMAS[n][0],
+                                                      "parameters": SCHEMAS[n][1]}} for n in module.tools]
+        reference = {k: getattr(p, k) for k in META_KEYS} | {"answer": p.answer}
+        return ToolEpisode(self, task, msgs, reference, schemas,
+                           lambda: SandboxedTools(self.pool(), self.options.tool_timeout_s).toolbox(module.tools))
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         """Outcome = whether the answer was right, whatever else rejected the row."""

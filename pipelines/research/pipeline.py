@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from factory.agent import episode
 from factory.pipeline import Pipeline
+from factory.rl.episode import Episode, NotAnRLTask, ToolEpisode
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
 from factory.trajectory import Message, Task, Trajectory, Usage
@@ -176,6 +177,35 @@ class ResearchPipeline(Pipeline):
             except (json.JSONDecodeError, KeyError, TypeError):
                 text = None
         return (text or None), usage
+
+    # -- as an RL environment ---------------------------------------------------------------------
+    def rl_episode(self, task: Task) -> Episode:
+        """Closed and reverse questions with the corpus tools; an open question's reward needs the
+        teacher-written "think twice" phases, so open tasks are skipped."""
+        o, p = self.options, Question.model_validate(task.payload)
+        if p.mode == "open":
+            raise NotAnRLTask("open_mode_is_written_in_phases")
+        lib = self.library()
+        plan = p.perturbation if p.mode == "closed" else None
+        hidden = frozenset([p.source]) if p.mode == "reverse" and p.source else frozenset()
+        tools = ResearchTools(lib, o.page_chars, hidden, plan, frozenset(p.chain))
+        reference: dict[str, Any] = {"mode": p.mode, "attempt": 1, "corpus": p.corpus,
+                                     "licence": lib.meta.get("licence"), "question": p.question,
+                                     "page_chars": o.page_chars}
+        if p.mode == "closed":
+            reference.update(chain=p.chain, fact=p.fact, hops=p.hops, perturbation=describe(plan))
+        else:
+            reference["source"] = p.source
+
+        async def finish(messages: list[Message]) -> dict[str, Any]:
+            last = messages[-1]
+            done = last.role == "assistant" and not last.tool_calls
+            return {"queries": tools.queries, "stop_reason": "final" if done else "max_turns"}
+
+        msgs = [Message(role="system", content=prompts.SYSTEM[p.mode]), Message(role="user", content=p.question)]
+        return ToolEpisode(self, task, msgs, reference, [{"type": "function", "function": {"name": n, **s}}
+                                                         for n, s in schemas(o.page_chars).items()],
+                           tools.toolbox, finish=finish)
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         return [t.model_copy(update={"outcome": "failure"}) if t.outcome != "error" and t.reject_reason else t

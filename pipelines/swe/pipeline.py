@@ -13,11 +13,12 @@ from typing import Any, ClassVar
 
 from factory.agent import episode
 from factory.pipeline import Pipeline
+from factory.rl.episode import Episode
 from factory.seeding import derive_seed, rng_for
 from factory.teacher.base import ChatRequest, Teacher
 from factory.trajectory import Branch, Message, Task, Trajectory
 from factory.verify.base import Verifier
-from pipelines.swe import PIPELINE, issue
+from pipelines.swe import PIPELINE, issue, rl
 from pipelines.swe.grading import Report, grade
 from pipelines.swe.instances import Instance
 from pipelines.swe.prompts import SYSTEM, user_prompt
@@ -174,6 +175,12 @@ class SwePipeline(Pipeline):
                   else not res.finished)
         meta.update(episode.loop_meta(res, guided=bool(self.options.guided), failed=failed))
         return episode.agent_row(self.name, task, res, meta, run.tools, branch=branch)
+
+    def rl_episode(self, task: Task) -> Episode:
+        return rl.SweEpisode(self, task)
+
+    def rl_reward(self, row: Trajectory) -> tuple[float, str]:
+        return rl.reward(row)
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         out = []

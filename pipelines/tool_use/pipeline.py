@@ -9,7 +9,9 @@ import threading
 from typing import Any, ClassVar
 
 from factory.agent import episode
+from factory.agent.tools import ToolBox
 from factory.pipeline import Pipeline
+from factory.rl.episode import Episode, NotAnRLTask, ToolEpisode
 from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
 from factory.trajectory import Message, Task, Trajectory
@@ -31,6 +33,7 @@ from pipelines.tool_use.verifiers import (
 )
 from sandboxes.select import check_backend
 from tool_graph.mcp_tools import McpHost
+from tool_graph.spec import ToolSpec
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +90,37 @@ class ToolUsePipeline(Pipeline):
         out += [ReplayVerifier(self.runtime())] if self.options.replay else []
         return out + [JudgeVerifier()] if self.options.judge else out
 
+    @staticmethod
+    def _known(p: WalkTask) -> tuple[dict[str, ToolSpec], dict[str, Any]]:
+        """The specs by name (a look-alike runs the real tool it imitates; that tool's spec travels in
+        the task) and what the request writer is told about each."""
+        known = {s.name: s for s in p.offered}
+        for fake, real in p.lookalikes.items():
+            known[real] = known[fake].model_copy(update={"name": real})
+        return known, {**{n: s.model_dump() for n, s in known.items()}, **p.described}
+
+    def _meta(self, p: WalkTask, known: dict[str, ToolSpec], source: str, calls: list[dict[str, Any]]
+              ) -> dict[str, Any]:
+        walk, offered = p.walk, p.offered
+        meta: dict[str, Any] = {
+            "variant": p.variant, "shape": walk.shape, "length": len(walk.steps), "walk": walk.model_dump(mode="json"),
+            "chain": " → ".join(s.tool for s in walk.steps), "offered": [s.name for s in offered],
+            "lookalikes": p.lookalikes, "missing": p.missing, "fail_tool": p.fail_tool,
+            "request_source": source, "calls": calls, "simulated": any(c["how"] == "simulated" for c in calls),
+            "tool_sources": {s.name: {"source": s.source, "origin": s.origin, "deterministic": s.deterministic,
+                                      "runs": p.lookalikes.get(s.name, s.name)} for s in offered},
+            "max_turns": self.options.max_turns}
+        for s in offered:  # a look-alike re-runs as the tool it really is
+            real = known.get(meta["tool_sources"][s.name]["runs"])
+            if real is not None:
+                meta["tool_sources"][s.name].update(source=real.source, origin=real.origin,
+                                                    deterministic=real.deterministic)
+        return meta
+
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
         o, p = self.options, WalkTask.model_validate(task.payload)
         offered = p.offered
-        known = {s.name: s for s in offered}
-        # A look-alike runs the real tool it imitates; that tool's spec travels in the task.
-        for fake, real in p.lookalikes.items():
-            known[real] = known[fake].model_copy(update={"name": real})
-        describe = {**{n: s.model_dump() for n, s in known.items()}, **p.described}
+        known, describe = self._known(p)
         budget = episode.Budget.of(o)
         sampling = budget.sampling(self.cfg.teacher.sampling)
         text, source, req_usage = await request.write(
@@ -110,26 +136,52 @@ class ToolUsePipeline(Pipeline):
                 guide=ToolUseGuide([s.schema()["function"] for s in offered], o.note_max_chars) if o.guided else None)
         finally:
             await tools.close()
-        walk = p.walk
-        meta: dict[str, Any] = {
-            "variant": p.variant, "shape": walk.shape, "length": len(walk.steps), "walk": walk.model_dump(mode="json"),
-            "chain": " → ".join(s.tool for s in walk.steps), "offered": [s.name for s in offered],
-            "lookalikes": p.lookalikes, "missing": p.missing, "fail_tool": p.fail_tool,
-            "request_source": source, "calls": tools.calls,
-            "simulated": any(c["how"] == "simulated" for c in tools.calls),
-            "tool_sources": {s.name: {"source": s.source, "origin": s.origin, "deterministic": s.deterministic,
-                                      "runs": p.lookalikes.get(s.name, s.name)} for s in offered},
-            "max_turns": o.max_turns,
-            **episode.loop_meta(res, guided=o.guided, aside="demonstration" if o.demonstration else None)}
-        for s in offered:  # a look-alike re-runs as the tool it really is
-            real = known.get(meta["tool_sources"][s.name]["runs"])
-            if real is not None:
-                meta["tool_sources"][s.name].update(source=real.source, origin=real.origin,
-                                                    deterministic=real.deterministic)
+        meta = self._meta(p, known, source, tools.calls)
+        meta.update(episode.loop_meta(res, guided=o.guided, aside="demonstration" if o.demonstration else None))
         usage = res.usage.add(req_usage)
         if o.judge and res.finished:
             meta["judge"] = await judge(res.messages, teacher, derive_seed(task.seed, "judge"))
         return [episode.agent_row(self.name, task, res, meta, [s.schema() for s in offered], usage=usage)]
+
+    # -- as an RL environment ---------------------------------------------------------------------
+    def rl_episode(self, task: Task) -> Episode:
+        """The template request with the offered tools, executed as in a run. Tools a run simulates (OpenAPI
+        operations) need a teacher to answer them, which an RL environment does not have: such tasks are skipped."""
+        p = WalkTask.model_validate(task.payload)
+        known, describe = self._known(p)
+        if any(not known.get(p.lookalikes.get(s.name, s.name), s).executable for s in p.offered):
+            raise NotAnRLTask("simulated_tools_need_a_teacher")
+        msgs = [Message(role="system", content=SYSTEM), Message(role="user", content=request.template(task.payload, describe))]
+        holder: dict[str, TrajectoryTools] = {}
+
+        def toolbox() -> ToolBox:
+            holder["t"] = TrajectoryTools(self.runtime(), p.offered, p.lookalikes, p.fail_tool, None, self.cfg.teacher.sampling,
+                                          derive_seed(task.seed, "simulate"), known)
+            return holder["t"].toolbox()
+
+        async def finish(messages: list[Message]) -> dict[str, Any]:
+            return self._meta(p, known, "template", holder["t"].calls if "t" in holder else [])
+
+        async def closer() -> None:
+            if "t" in holder:
+                await holder["t"].close()
+
+        deterministic = {s.name: bool(known.get(p.lookalikes.get(s.name, s.name), s).deterministic) for s in p.offered}
+        return ToolEpisode(self, task, msgs, self._meta(p, known, "template", []),
+                           [s.schema() for s in p.offered], toolbox, finish=finish, closer=closer,
+                           nondeterministic=lambda name: not deterministic.get(name, False))
+
+    def rl_reward(self, row: Trajectory) -> tuple[float, str]:
+        """0 for a row that games the checks (malformed or invented calls, untraceable arguments, claims
+        its results contradict, forged results); else the share of task checks passed (the move, the
+        answer, failures handled, the judge when on)."""
+        graded = ("move", "answer", "execution", "judge")
+        for v in row.verdicts:
+            if not v.passed and v.verifier not in (*graded, "length"):
+                return 0.0, f"{v.verifier}:{v.reason}"
+        mine = [v for v in row.verdicts if v.verifier in graded]
+        failed = [f"{v.verifier}:{v.reason}" for v in mine if not v.passed]
+        return (round(1 - len(failed) / len(mine), 4) if mine else 0.0), ";".join(failed)
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         out = []
