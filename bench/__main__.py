@@ -20,6 +20,7 @@ from bench import (
     sandboxes,
     shards,
     swe,
+    swe_static,
     swe_tampering,
     tool_graph,
     tool_use,
@@ -29,7 +30,8 @@ from bench.common import machine, write_results
 
 PARTS = {"generation": generation.run, "dedup": dedup.run, "dedup_rebuild": dedup_rebuild.run,
          "dedup_partitioned": dedup_partitioned.run, "shards": shards.run, "verifiers": verifiers.run,
-         "sandboxes": sandboxes.run, "swe": swe.run, "swe_tampering": swe_tampering.run, "tool_use": tool_use.run,
+         "sandboxes": sandboxes.run, "swe": swe.run, "swe_tampering": swe_tampering.run, "swe_static": swe_static.run,
+         "tool_use": tool_use.run,
          "tool_graph": tool_graph.run,
          "research": research.run}
 
@@ -157,6 +159,12 @@ def report(res: dict[str, Any], console: Console) -> None:
         console.print(t)
         pw = tg["pairwise"]
         console.print(f"the all-pairs rule on {pw['tools']:,} tools: {pw['seconds']} s ({pw['field_edges']:,} field edges)")
+    st = res.get("swe_static")
+    if st:
+        console.print(f"static SWE tasks: {st['repos']} repositories (fetched in {st['fetch_s']} s, {st['unfetched']} "
+                      f"unavailable); synthesis {st['synth_s']} s, {st['tasks']} tasks = {st['tasks_per_s']} tasks/s; "
+                      f"{st['repos_with_task']} repositories yield at least one task; per kind {st['per_kind']}; "
+                      f"skipped {st['skipped']}; licences {st['licences']}")
     rs = res.get("research")
     if rs:
         t = Table("corpus", "engine", "index build s", "index MB", "query p50 / p95 ms", "hops in top 10",

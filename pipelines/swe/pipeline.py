@@ -23,8 +23,16 @@ from pipelines.swe.grading import Report, grade
 from pipelines.swe.instances import Instance
 from pipelines.swe.prompts import SYSTEM, user_prompt
 from pipelines.swe.rollout import MALFORMED_OBSERVATIONS, Rollout, Settings, key_points, rollout
+from pipelines.swe.static import run as static_run
 from pipelines.swe.tasks import Options, image_for, load_tasks
-from pipelines.swe.verifiers import CallsVerifier, GradeCache, PatchVerifier, TestEditsVerifier, TestsVerifier
+from pipelines.swe.verifiers import (
+    CallsVerifier,
+    GradeCache,
+    PatchVerifier,
+    StaticVerifier,
+    TestEditsVerifier,
+    TestsVerifier,
+)
 from sandboxes.config import SandboxConfig
 from sandboxes.pool import SandboxPool
 from sandboxes.select import check_backend
@@ -34,9 +42,10 @@ class SwePipeline(Pipeline):
     name: ClassVar[str] = "swe"
     description: ClassVar[str] = PIPELINE.description
     Options: ClassVar[type[Options]] = Options
-    stat_keys: ClassVar[tuple[str, ...]] = ("profile", "modifier", "kind")
+    stat_keys: ClassVar[tuple[str, ...]] = ("verification", "profile", "modifier", "kind", "static_kind")
+    summary_keys: ClassVar[tuple[str, ...]] = ("verification", "kind", "static_kind")  # profile: a value per repo
     inspect_keys: ClassVar[tuple[str, ...]] = ("instance_id", "kind", "resolved", "grade_reason", "stop_reason")
-    card_keys: ClassVar[tuple[str, ...]] = ("profile", "modifier", "kind")
+    card_keys: ClassVar[tuple[str, ...]] = ("verification", "profile", "modifier", "kind", "static_kind")
     options: Options
 
     def __init__(self, cfg: Any):
@@ -46,6 +55,7 @@ class SwePipeline(Pipeline):
         self.grades = GradeCache()
         self._pools: dict[str, SandboxPool] = {}
         self._images: dict[tuple, SandboxConfig] = {}
+        self._building: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
 
     # -- tasks and resources ----------------------------------------------------------------
@@ -53,7 +63,8 @@ class SwePipeline(Pipeline):
         return load_tasks(self.options, self.cfg.seed, self.name)
 
     def verifiers(self) -> list[Verifier]:
-        return [CallsVerifier(), PatchVerifier(), TestEditsVerifier(), TestsVerifier(self.grades, self.image_cfg)]
+        return [CallsVerifier(), PatchVerifier(), TestEditsVerifier(), TestsVerifier(self.grades, self.image_cfg),
+                StaticVerifier()]
 
     def preflight(self) -> None:
         check_backend(self.options.sandbox)
@@ -66,12 +77,16 @@ class SwePipeline(Pipeline):
 
     def image_cfg(self, inst: Instance) -> SandboxConfig:
         """The sandbox config of the instance's image (built once per source)."""
+        key = inst.code_key()
         with self._lock:
-            cfg = self._images.get(inst.code_key())
-        if cfg is None:
-            cfg = image_for(inst, self.options.sandbox)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per image, whatever number of tasks ask for it at once
             with self._lock:
-                self._images[inst.code_key()] = cfg
+                cfg = self._images.get(key)
+            if cfg is None:
+                cfg = image_for(inst, self.options.sandbox)
+                with self._lock:
+                    self._images[key] = cfg
         return cfg
 
     def pool_for(self, inst: Instance) -> SandboxPool:
@@ -93,6 +108,8 @@ class SwePipeline(Pipeline):
 
     # -- generation ---------------------------------------------------------------------------
     async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
+        if task.payload.get("verification") == "static":
+            return await static_run.generate(self, task, teacher)
         inst = Instance.model_validate(task.payload)
         pool = await asyncio.to_thread(self.pool_for, inst)
         statement, issue_meta = await self._statement(inst, teacher, task)
@@ -166,7 +183,7 @@ class SwePipeline(Pipeline):
              extra: dict[str, Any]) -> Trajectory:
         res = run.result
         meta: dict[str, Any] = {
-            "instance_id": inst.instance_id, "profile": inst.profile or inst.repo, "repo": inst.repo,
+            "verification": "tests", "instance_id": inst.instance_id, "profile": inst.profile or inst.repo, "repo": inst.repo,
             "modifier": inst.modifier, "instance": inst.model_dump(exclude_none=True), "patch": run.patch,
             "submitted": run.submitted, "grading": report.to_meta(), "resolved": report.resolved,
             "grade_reason": report.reason, "start_hash": run.start_hash, **extra}
@@ -190,7 +207,9 @@ class SwePipeline(Pipeline):
                 out.append(t.model_copy(update={"outcome": "error", "reward": 0.0}))
                 continue
             outcome = "success" if t.meta.get("resolved") else "failure"
-            out.append(t.model_copy(update={"outcome": outcome, "reward": _reward(g)}))
+            static = t.meta.get("verification") == "static"
+            reward = (1.0 if t.meta.get("resolved") else 0.0) if static else _reward(g)
+            out.append(t.model_copy(update={"outcome": outcome, "reward": reward}))
         return out
 
 

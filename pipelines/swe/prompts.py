@@ -14,6 +14,11 @@ Work in small steps: explore the code, reproduce the failure, edit the source, r
 submit when the tests pass. Before each action, say briefly what you learned and what you do next.
 Do not change the tests: they define the expected behaviour. There is no network."""
 
+STATIC_SYSTEM = """You are a software engineer working in a Python repository checked out at /work/repo.
+Its dependencies are not installed and it has no tests to run: read the code (grep, sed, the editor's
+view) to understand it. Work in small steps; before each action, say briefly what you learned and
+what you do next. There is no network."""
+
 
 def user_prompt(statement: str, fail_to_pass: list[str]) -> str:
     shown = "\n".join(f"- {t}" for t in fail_to_pass[:5])
@@ -26,12 +31,13 @@ class SweGuide:
     """Each turn: a short thought and exactly one tool call; the first turn may not submit (a weak
     teacher otherwise gives up before looking), the last allowed turn must."""
 
-    def __init__(self, tools: list[dict[str, Any]], max_chars: int, submit_on_last: bool = True):
-        self.tools, self.max_chars, self.submit_on_last = tools, max_chars, submit_on_last
+    def __init__(self, tools: list[dict[str, Any]], max_chars: int, submit_on_last: bool = True,
+                 finish: str = "submit"):
+        self.tools, self.max_chars, self.submit_on_last, self.finish = tools, max_chars, submit_on_last, finish
 
     def structured(self, turn: int, last: bool) -> Structured:
-        names = ["submit"] if last and self.submit_on_last else [t["function"]["name"] for t in self.tools
-                                                                if turn > 0 or t["function"]["name"] != "submit"]
+        names = [self.finish] if last and self.submit_on_last else [t["function"]["name"] for t in self.tools
+                                                                   if turn > 0 or t["function"]["name"] != self.finish]
         calls = [{"type": "object",
                   "properties": {"name": {"const": t["function"]["name"]}, "arguments": t["function"]["parameters"]},
                   "required": ["name", "arguments"], "additionalProperties": False}

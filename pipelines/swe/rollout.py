@@ -35,6 +35,7 @@ class Rollout:
     patch: str
     submitted: bool
     tools: list[dict]
+    answer: str | None
     start_hash: str
     snapshots: dict[int, Snapshot] = field(default_factory=dict)  # message index → workspace before that turn
 
@@ -51,7 +52,9 @@ class Settings:
 
 async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages: list[Message], s: Settings, *,
                   seed: int, affinity: str, first_turn: int = 0, max_turns: int | None = None,
-                  restore: Snapshot | None = None, keep_snapshots: bool = False, probe: bool = False) -> Rollout:
+                  restore: Snapshot | None = None, keep_snapshots: bool = False, probe: bool = False,
+                  answer: bool = False) -> Rollout:
+    """`answer`: a question about the code, finished with the `answer` tool (static tasks)."""
     async with pool.session() as sb:
         ws = Workspace(sb, env_for(inst.python_path))
         if restore is None:
@@ -60,7 +63,7 @@ async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages:
             await ws.restore(restore.tar, restore.baseline)
         start_hash = await ws.content_hash()
         tools = SweTools(ws, timeout_s=s.bash_timeout_s, max_output_chars=s.max_output_chars)
-        box = tools.toolbox()
+        box = tools.toolbox(answer=answer)
         snaps: dict[int, Snapshot] = {}
 
         async def before_turn(turn: int, msgs: list[Message]) -> None:
@@ -69,10 +72,10 @@ async def rollout(inst: Instance, pool: SandboxPool, teacher: Teacher, messages:
 
         res = await episode.attempt(teacher, messages, box, s.base, s.budget, seed=seed, affinity=affinity,
                                     max_turns=max_turns, first_turn=first_turn, on_turn=before_turn,
-                                    guide=(SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False)
-                                           if s.guided else None))
+                                    guide=(SweGuide(box.schemas(), s.thought_max_chars, submit_on_last=probe is False,
+                                                    finish="answer" if answer else "submit") if s.guided else None))
         patch = tools.submitted if tools.submitted is not None else await ws.diff()
-    return Rollout(res, patch, tools.submitted is not None, box.schemas(), start_hash, snaps)
+    return Rollout(res, patch, tools.submitted is not None, box.schemas(), tools.answered, start_hash, snaps)
 
 
 def key_points(messages: list[Message], snapshots: dict[int, Snapshot]) -> list[int]:

@@ -19,6 +19,8 @@ from pipelines.swe import instances as inst_io
 from pipelines.swe import profiles, sources, synth
 from pipelines.swe.instances import Instance
 from pipelines.swe.profiles import RepoProfile
+from pipelines.swe.static import plan as static_plan
+from pipelines.swe.static.plan import StaticOptions
 from pipelines.swe.workspace import prepare_image
 from sandboxes.config import SandboxConfig
 from sandboxes.pool import SandboxPool
@@ -54,6 +56,8 @@ class Options(Strict):
     max_output_chars: int = Field(4000, ge=200, description="a tool output is clipped to its head and tail beyond this")
     context_chars: int = Field(24000, ge=1000, description="tool output the teacher is sent at most; older is elided")
     sandbox: SandboxConfig = Field(default_factory=swe_sandbox)
+    static: StaticOptions | None = Field(None, description="static tasks over long-tail repositories instead of "
+                                         "test-graded instances (docs/pipelines/swe.md#static-tasks)")
 
 
 def profile_of(o: Options) -> RepoProfile:
@@ -98,6 +102,11 @@ def load_instances(o: Options, seed: int) -> list[Instance]:
 
 
 def load_tasks(o: Options, seed: int, pipeline: str) -> list[Task]:
+    if o.static is not None:
+        found = static_plan.plan(o.static, seed, o.sandbox).tasks
+        found = found[: o.limit] if o.limit else found
+        return [Task(id=f"swe-{hashlib.sha256(t.instance_id.encode()).hexdigest()[:16]}", pipeline=pipeline,
+                     seed=derive_seed(seed, t.instance_id), payload=t.model_dump()) for t in found]
     out = []
     for inst in load_instances(o, seed):
         digest = hashlib.sha256(f"{inst.instance_id}\x1f{inst.setup_patch}\x1f{inst.patch}".encode()).hexdigest()[:16]

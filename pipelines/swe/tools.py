@@ -21,6 +21,10 @@ BASH_DESCRIPTION = ("Run a bash command in /work/repo (a fresh shell each call: 
                     "Long output is clipped to its beginning and end. No network.")
 SUBMIT_SCHEMA = {"type": "object", "properties": {}, "additionalProperties": False}
 SUBMIT_DESCRIPTION = "Submit your changes (the diff of the repository against its starting state) and finish."
+ANSWER_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string", "minLength": 1, "description":
+                                                             "the answer, in the form the task asks for"}},
+                 "required": ["answer"], "additionalProperties": False}
+ANSWER_DESCRIPTION = "Give your final answer to the question (in the form the task asks for) and finish."
 EDIT_COMMANDS = frozenset({"create", "str_replace", "insert", "undo_edit"})
 TEST_RUN = re.compile(r"\b(pytest|py\.test|unittest|tox|nox)\b|\bpython3?\b")  # running tests or code
 
@@ -38,13 +42,21 @@ class SweTools:
         self.ws, self.timeout_s, self.max_output_chars = ws, timeout_s, max_output_chars
         self.editor = editor.Editor(ws)
         self.submitted: str | None = None
+        self.answered: str | None = None
 
-    def toolbox(self) -> ToolBox:
+    def toolbox(self, answer: bool = False) -> ToolBox:
+        """`answer`: a question about the code, finished by `answer` instead of `submit`."""
+        finish = (Tool("answer", ANSWER_DESCRIPTION, ANSWER_SCHEMA, self._answer, timeout_s=None, ends=True) if answer
+                  else Tool("submit", SUBMIT_DESCRIPTION, SUBMIT_SCHEMA, self._submit, timeout_s=None, ends=True))
         return ToolBox([
             Tool("bash", BASH_DESCRIPTION, BASH_SCHEMA, self._bash, timeout_s=None),
             Tool("str_replace_editor", editor.DESCRIPTION, editor.SCHEMA, self._edit, timeout_s=None),
-            Tool("submit", SUBMIT_DESCRIPTION, SUBMIT_SCHEMA, self._submit, timeout_s=None, ends=True),
+            finish,
         ])
+
+    async def _answer(self, args: dict[str, Any]) -> str:
+        self.answered = str(args["answer"])
+        return "answer recorded"
 
     async def _bash(self, args: dict[str, Any]) -> str:
         try:

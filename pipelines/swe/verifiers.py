@@ -11,10 +11,13 @@ import threading
 from collections.abc import Callable
 
 import jsonschema
+from pydantic import ValidationError
 
 from factory.trajectory import Trajectory, Verdict
 from pipelines.swe.grading import Report, grade
 from pipelines.swe.instances import Instance
+from pipelines.swe.static import run
+from pipelines.swe.static.task import StaticTask
 from sandboxes.config import SandboxConfig
 from sandboxes.pool import SandboxPool
 
@@ -64,6 +67,8 @@ class TestsVerifier:
         return report
 
     def verify(self, traj: Trajectory) -> Verdict:
+        if traj.meta.get("verification") == "static":
+            return Verdict(verifier=self.name, passed=True, score=1.0, reason="not_applicable:static")
         if "instance" not in traj.meta:
             return Verdict(verifier=self.name, passed=False, reason="no_instance_in_meta")
         r = self.report(traj)
@@ -82,6 +87,8 @@ class PatchVerifier:
     def verify(self, traj: Trajectory) -> Verdict:
         if traj.branch.kind == "step":
             return Verdict(verifier=self.name, passed=True, score=1.0, reason="step")
+        if (traj.meta.get("static") or {}).get("kind") not in (None, "repair"):
+            return Verdict(verifier=self.name, passed=True, score=1.0, reason="not_applicable:question")
         patch = str(traj.meta.get("patch") or "")
         reason = (traj.meta.get("grading") or {}).get("reason", "")
         if not patch.strip():
@@ -89,6 +96,38 @@ class PatchVerifier:
         if reason in PATCH_FAILURES:
             return Verdict(verifier=self.name, passed=False, reason=reason)
         return Verdict(verifier=self.name, passed=True, score=1.0)
+
+
+class StaticVerifier:
+    """A static task graded by reading code (pipelines/swe/static/grade.py), again from the row itself:
+    the patch (repair) or the answer (an `answer` call, else `<answer>` in the final reply)."""
+
+    name = "static"
+
+    def verify(self, traj: Trajectory) -> Verdict:
+        if traj.meta.get("verification") != "static":
+            return Verdict(verifier=self.name, passed=True, score=1.0, reason="not_applicable:tests")
+        try:
+            t = StaticTask.model_validate(traj.meta.get("static") or {})
+        except ValidationError:
+            return Verdict(verifier=self.name, passed=False, reason="no_static_task_in_meta")
+        g = run.graded(t, str(traj.meta.get("patch") or ""), _answer_call(traj), traj.messages)
+        traj.meta["grading"], traj.meta["resolved"], traj.meta["grade_reason"] = g.to_meta(), g.resolved, g.reason
+        return Verdict(verifier=self.name, passed=g.resolved, score=1.0 if g.resolved else 0.0, reason=g.reason)
+
+
+def _answer_call(traj: Trajectory) -> str | None:
+    """The argument of the last successful `answer` call in the conversation."""
+    answered = {m.tool_call_id for m in traj.messages if m.role == "tool" and not m.content.startswith("error:")}
+    got = None
+    for m in traj.messages:
+        for c in m.tool_calls:
+            if c.name == "answer" and c.id in answered:
+                try:
+                    got = str(json.loads(c.arguments).get("answer", ""))
+                except (ValueError, AttributeError):
+                    continue
+    return got
 
 
 class TestEditsVerifier:

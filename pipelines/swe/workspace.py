@@ -9,6 +9,7 @@ import hmac
 import json
 import secrets
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,15 +61,25 @@ def layer_tree(repo_tree: Path) -> Path:
     key = hashlib.sha256(f"{LAYER_VERSION}\n{repo_tree.resolve()}".encode()).hexdigest()[:16]
     out = cache_root() / "swe" / "layers" / key
     if not (out / ".complete").exists():
-        shutil.rmtree(out, ignore_errors=True)
-        dest = out / "tree" / IMAGE_REPO.lstrip("/")
+        # built beside and renamed into place: tasks (threads, workers) may ask for the same layer at once
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out, prefix=".build-"))
+        dest = tmp / IMAGE_REPO.lstrip("/")
         shutil.copytree(repo_tree, dest, symlinks=True)
         for p in [dest, *dest.rglob("*")]:  # readable by the sandbox user, whatever the archive said
             if not p.is_symlink():
                 p.chmod(p.stat().st_mode | (0o555 if p.is_dir() else 0o444))
         # agents (and models trained on SWE-agent logs) type `python`; Debian only has python3
-        (out / "tree" / "usr" / "local" / "bin").mkdir(parents=True)
-        (out / "tree" / "usr" / "local" / "bin" / "python").symlink_to("/usr/bin/python3")
+        (tmp / "usr" / "local" / "bin").mkdir(parents=True)
+        (tmp / "usr" / "local" / "bin" / "python").symlink_to("/usr/bin/python3")
+        try:
+            tmp.rename(out / "tree")
+        except OSError:
+            if (out / ".complete").exists():  # another builder got there first: its tree is the same
+                shutil.rmtree(tmp, ignore_errors=True)
+                return out / "tree"
+            shutil.rmtree(out / "tree", ignore_errors=True)  # what an interrupted build left
+            tmp.rename(out / "tree")
         (out / ".complete").touch()
     return out / "tree"
 

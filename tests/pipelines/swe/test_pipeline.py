@@ -51,7 +51,8 @@ def test_gold_fix_resolves_and_branches(gold_rows):
     branches = [r for r in rows if r["branch"]["kind"] == "branch"]
     assert len(roots) == 2 and all(r["outcome"] == "success" and r["side"] == "accepted" for r in roots)
     assert all(r["reward"] == 1.0 and r["meta"]["resolved"] and r["meta"]["submitted"] for r in roots)
-    assert {v["verifier"] for v in roots[0]["verdicts"]} >= {"calls", "patch", "test_edits", "tests"}
+    assert {v["verifier"] for v in roots[0]["verdicts"]} >= {"calls", "patch", "test_edits", "tests", "static"}
+    assert all(r["meta"]["verification"] == "tests" for r in rows)
     assert len(branches) == 4  # two per resolved root: its edit and its two test runs are key actions
     by_id = {r["id"]: r for r in roots}
     for b in branches:
