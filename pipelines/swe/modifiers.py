@@ -6,6 +6,7 @@ eligible node, chosen by a seeded draw, inside one named function or class of on
 from __future__ import annotations
 
 import difflib
+import functools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -240,11 +241,17 @@ def scopes(code: str) -> tuple[list[str], list[str]]:
     return funcs, classes
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(code: str) -> cst.Module:
+    """libcst trees are immutable: one parse serves every modifier tried on a module."""
+    return cst.parse_module(code)
+
+
 def apply(code: str, modifier: str, target: str, rng: random.Random) -> str | None:
     """`code` with one seeded change of `modifier` inside `target`, or None when nothing is eligible
     or the change leaves the code as it was."""
     mod = MODIFIERS[modifier]
-    tree = cst.parse_module(code)
+    tree = _parsed(code)
     counter = _Apply(mod, target, None, rng)
     tree.visit(counter)
     if counter.count == 0:

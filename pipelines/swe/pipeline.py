@@ -18,11 +18,12 @@ from factory.seeding import derive_seed, rng_for
 from factory.teacher.base import ChatRequest, Teacher
 from factory.trajectory import Branch, Message, Task, Trajectory
 from factory.verify.base import Verifier
-from pipelines.swe import PIPELINE, issue, rl
+from pipelines.swe import PIPELINE, issue, rl, sources
 from pipelines.swe.grading import Report, grade
 from pipelines.swe.instances import Instance
 from pipelines.swe.prompts import SYSTEM, user_prompt
 from pipelines.swe.rollout import MALFORMED_OBSERVATIONS, Rollout, Settings, key_points, rollout
+from pipelines.swe.static import licence
 from pipelines.swe.static import run as static_run
 from pipelines.swe.tasks import Options, image_for, load_tasks
 from pipelines.swe.verifiers import (
@@ -56,6 +57,7 @@ class SwePipeline(Pipeline):
         self._pools: dict[str, SandboxPool] = {}
         self._images: dict[tuple, SandboxConfig] = {}
         self._building: dict[tuple, threading.Lock] = {}
+        self._licences: dict[tuple, str | None] = {}
         self._lock = threading.Lock()
 
     # -- tasks and resources ----------------------------------------------------------------
@@ -88,6 +90,14 @@ class SwePipeline(Pipeline):
                 with self._lock:
                     self._images[key] = cfg
         return cfg
+
+    def licence_of(self, inst: Instance) -> str | None:
+        """The repository's licence as its source distribution states it (cached per source)."""
+        key = inst.code_key()
+        if key not in self._licences:
+            tree = sources.materialize(inst.source, sha256=inst.source_sha256, commit=inst.base_commit or None)
+            self._licences[key] = licence.of_tree(tree, inst.source)
+        return self._licences[key]
 
     def pool_for(self, inst: Instance) -> SandboxPool:
         cfg = self.image_cfg(inst)
@@ -186,7 +196,7 @@ class SwePipeline(Pipeline):
             "verification": "tests", "instance_id": inst.instance_id, "profile": inst.profile or inst.repo, "repo": inst.repo,
             "modifier": inst.modifier, "instance": inst.model_dump(exclude_none=True), "patch": run.patch,
             "submitted": run.submitted, "grading": report.to_meta(), "resolved": report.resolved,
-            "grade_reason": report.reason, "start_hash": run.start_hash, **extra}
+            "grade_reason": report.reason, "start_hash": run.start_hash, "licence": self.licence_of(inst), **extra}
         # A failure step ends where its budget does by design; only a broken turn fails it.
         failed = (res.stop_reason.startswith(("malformed", "teacher_error")) if branch.kind == "step"
                   else not res.finished)

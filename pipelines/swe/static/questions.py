@@ -18,27 +18,39 @@ _CATCH_ALL = {"Exception", "BaseException"}
 _BUILTIN_METHODS = {n for t in (str, bytes, list, dict, set, tuple, int, float) for n in dir(t)}
 
 
-def _calls(fn: Function, target: Function) -> bool:
-    """Whether `fn`'s body calls `target` directly: `name(...)` for a function, `self.name(...)` /
-    `cls.name(...)` from a method of the same class for a method."""
-    cls = target.qualname.rsplit(".", 1)[0] if target.is_method else None
-    same_class = cls is not None and fn.file == target.file and fn.qualname.startswith(cls + ".")
-    for n in ast.walk(fn.node):
-        if not isinstance(n, ast.Call):
-            continue
-        f = n.func
-        if cls is None and isinstance(f, ast.Name) and f.id == target.name:
-            return True
-        if (same_class and isinstance(f, ast.Attribute) and f.attr == target.name and isinstance(f.value, ast.Name)
-                and f.value.id in ("self", "cls")):
-            return True
-    return False
+class CallIndex:
+    """Who calls what, read once per repository: name → functions calling `name(...)`, and
+    name → functions calling `self.name(...)` / `cls.name(...)`."""
 
+    def __init__(self, mods: list[Module]):
+        self.by_name: dict[str, list[Function]] = {}
+        self.by_self: dict[str, list[Function]] = {}
+        for m in mods:
+            for f in m.functions:
+                names, selfs = set(), set()
+                for n in ast.walk(f.node):
+                    if not isinstance(n, ast.Call):
+                        continue
+                    if isinstance(n.func, ast.Name):
+                        names.add(n.func.id)
+                    elif (isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                          and n.func.value.id in ("self", "cls")):
+                        selfs.add(n.func.attr)
+                for x in names:
+                    self.by_name.setdefault(x, []).append(f)
+                for x in selfs:
+                    self.by_self.setdefault(x, []).append(f)
 
-def callers(mods: list[Module], target: Function) -> list[str]:
-    """`path::qualname` of every function that calls `target` directly (see `_calls`)."""
-    return sorted(f"{f.file}::{f.qualname}" for m in mods for f in m.functions
-                  if f is not target and not _nested_in(f, target) and _calls(f, target))
+    def callers(self, target: Function) -> list[str]:
+        """`path::qualname` of every function calling `target` directly: `name(...)` for a function,
+        `self.name(...)` / `cls.name(...)` from a method of the same class for a method."""
+        if target.is_method:
+            cls = target.qualname.rsplit(".", 1)[0]
+            found = [f for f in self.by_self.get(target.name, [])
+                     if f.file == target.file and f.qualname.startswith(cls + ".")]
+        else:
+            found = self.by_name.get(target.name, [])
+        return sorted(f"{f.file}::{f.qualname}" for f in found if f is not target and not _nested_in(f, target))
 
 
 def _nested_in(f: Function, target: Function) -> bool:

@@ -32,8 +32,8 @@ RUN_TIMEOUT_S = 5.0
 
 # question → (candidates with their answers, the statement, why none was found)
 QUESTIONS: dict[str, tuple[Callable[[list[Module]], list[tuple[Function, str]]], Callable[[str, Function], str], str]] = {
-    "callers": (lambda mods: [(f, ", ".join(c)) for f in q.unique_names(mods).values()
-                              if not f.nested and 1 <= len(c := q.callers(mods, f)) <= 6],
+    "callers": (lambda mods: [(f, ", ".join(c)) for index in [q.CallIndex(mods)] for f in q.unique_names(mods).values()
+                              if not f.nested and 1 <= len(c := index.callers(f)) <= 6],
                 statements.callers, "no_function_with_few_callers"),
     "raises": (lambda mods: [(f, ", ".join(e)) for m in mods for f in m.functions if not f.nested and (e := q.escaping(f))],
                statements.raises, "no_function_raising_by_name"),

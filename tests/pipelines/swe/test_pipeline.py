@@ -113,3 +113,15 @@ def test_a_guided_thought_leaves_the_turn_room_for_its_call(tmp_path):
     assert thought(turn_max_tokens=192) == 96  # a token can be one character: half the turn at most
     assert thought(turn_max_tokens=4096, thought_max_chars=300) == 300  # the option, when it fits
     assert thought(turn_max_tokens=16) == 20
+
+
+def test_test_graded_rows_record_their_repositorys_licence(gold_rows, tmp_path):
+    from factory.config import RunConfig
+    from pipelines.swe.instances import Instance
+    from pipelines.swe.pipeline import SwePipeline
+
+    rows, _, _ = gold_rows
+    assert all(r["meta"]["licence"] is None for r in rows)  # the fixture repository states none
+    p = SwePipeline(RunConfig(pipeline="swe", output_dir=str(tmp_path)))
+    inst = Instance(instance_id="t", patch="", problem_statement="p", FAIL_TO_PASS=["x"], source="pypi:toolz==1.2.0")
+    assert p.licence_of(inst) == "BSD-3-Clause"
