@@ -156,6 +156,7 @@ def layer(base_tag: str, name: str, tree: Path, *, docker_client: Any = None) ->
             # --remove-destination: a path the layer shares with the base gets a new inode, so the
             # base tree (hard-linked) is never written through
             _run(["cp", "-a", "--remove-destination", f"{tree}/.", str(staging)], "copying the layer")
+            staging.chmod(0o755)  # `cp -a tree/.` gives the root the layer's mode; / must stay world-readable
             shutil.rmtree(rootfs_path(tag), ignore_errors=True)
             staging.rename(rootfs_path(tag))
             (d / "recipe.json").write_text(json.dumps({"base": base_tag, "layer": name}, indent=1))

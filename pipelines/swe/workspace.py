@@ -64,6 +64,7 @@ def layer_tree(repo_tree: Path) -> Path:
         # built beside and renamed into place: tasks (threads, workers) may ask for the same layer at once
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out, prefix=".build-"))
+        tmp.chmod(0o755)  # the image's root directory: mkdtemp makes it private to us
         dest = tmp / IMAGE_REPO.lstrip("/")
         shutil.copytree(repo_tree, dest, symlinks=True)
         for p in [dest, *dest.rglob("*")]:  # readable by the sandbox user, whatever the archive said
