@@ -43,6 +43,8 @@ class Edge(Strict):
 class ToolGraph(Strict):
     nodes: list[ToolSpec]
     edges: list[Edge]
+    sources: dict[str, str] = Field(default_factory=dict)
+    """a digest per tool source it was built from (`factory tools graph`): a run refuses a stale graph"""
 
     def spec(self, name: str) -> ToolSpec:
         return next(n for n in self.nodes if n.name == name)
@@ -58,6 +60,7 @@ class ToolGraph(Strict):
         for n in self.nodes:
             sources[n.source] = sources.get(n.source, 0) + 1
         return {"nodes": len(self.nodes), "edges": len(self.edges), "edges_by_kind": by_kind, "nodes_by_source": sources,
+                "no_output_schema": sum(not n.outputs() for n in self.nodes),
                 "checked": sum(e.checked is True for e in self.edges),
                 "failed_check": sum(e.checked is False for e in self.edges)}
 

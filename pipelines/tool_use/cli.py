@@ -121,6 +121,9 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
                                   load_config(config, {}) if config else RunConfig(pipeline="tool_use"))
         finally:
             rt.close()
+    from pipelines.tool_use.toolset import fingerprint
+
+    g.sources = fingerprint(sources)  # a run reading this graph (`sources.graph`) refuses it once they change
     g.save(out)
     if picture is not None:
         tgraph.draw(g, picture)

@@ -22,7 +22,7 @@ from pipelines.tool_use.judge import JudgeVerifier, judge
 from pipelines.tool_use.prompts import DEMO, SYSTEM, ToolUseGuide
 from pipelines.tool_use.runtime import Runtime, TrajectoryTools
 from pipelines.tool_use.tasks import Options, WalkTask, build_tasks, resolve_defaults
-from pipelines.tool_use.toolset import load_specs, value_pool
+from pipelines.tool_use.toolset import load_specs, saved_graph, value_pool
 from pipelines.tool_use.verifiers import (
     AnswerVerifier,
     ExecutionVerifier,
@@ -56,12 +56,16 @@ class ToolUsePipeline(Pipeline):
         self._lock = threading.Lock()
 
     def tasks(self) -> list[Task]:
-        host = McpHost()
-        try:
-            specs = load_specs(self.options.sources, host)
-        finally:
-            host.close()
-        tasks, g = build_tasks(specs, self.options, self.cfg.seed, self.name, value_pool(self.options.sources))
+        saved = saved_graph(self.options.sources) if self.options.sources.graph else None
+        if saved is not None:  # no server is started to list its tools: the graph holds them
+            specs = saved.nodes
+        else:
+            host = McpHost()
+            try:
+                specs = load_specs(self.options.sources, host)
+            finally:
+                host.close()
+        tasks, g = build_tasks(specs, self.options, self.cfg.seed, self.name, value_pool(self.options.sources), saved)
         log.info("tool graph: %s", g.summary())
         return tasks
 

@@ -160,8 +160,9 @@ def plan_task(g: tgraph.ToolGraph, o: Options, rng: random.Random, pool: dict[st
 
 
 def build_tasks(specs: list[ToolSpec], o: Options, seed: int, pipeline: str,
-                pool: dict[str, list[Any]]) -> tuple[list[Task], tgraph.ToolGraph]:
-    g = tgraph.build(specs)
+                pool: dict[str, list[Any]], graph: tgraph.ToolGraph | None = None) -> tuple[list[Task], tgraph.ToolGraph]:
+    """`graph`: a saved one (`sources.graph`, its edge checks kept); else built from `specs`."""
+    g = graph if graph is not None else tgraph.build(specs)
     out: list[Task] = []
     seen: set[str] = set()
     attempts = 0

@@ -4,7 +4,9 @@ only the specs a task carries and the source entries to execute them."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -15,6 +17,7 @@ from pydantic import Field, field_validator
 from factory.errors import ConfigError
 from tf_common import Strict
 from tool_graph import openapi_tools, python_tools
+from tool_graph.graph import ToolGraph
 from tool_graph.install import InstallError
 from tool_graph.mcp_config import McpServer, resolve
 from tool_graph.mcp_tools import McpError, McpHost
@@ -34,6 +37,8 @@ class Sources(Strict):
                                                                  "responses are simulated by the teacher")
     values: dict[str, list[Any]] = Field(default_factory=dict, description="extra argument values by input name "
                                                                            "that requests may carry")
+    graph: str | None = Field(None, description="graph.json from `factory tools graph --out` for these sources: "
+                                                "read instead of listing every server's tools; refused when stale")
 
     @field_validator("mcp", mode="before")
     @classmethod
@@ -79,6 +84,50 @@ def _rename_hint(a: ToolSpec, b: ToolSpec) -> str:
     return " or ".join(fixes) + ", or drop one source"
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def fingerprint(sources: Sources) -> dict[str, str]:
+    """A digest per source a graph is built from: each Python module's file, each OpenAPI file (or a
+    directory's files), each MCP server's entry (command, pinned install, options)."""
+    out: dict[str, str] = {}
+    for ref in sources.python:
+        out[f"python:{ref}"] = _digest(module_file(ref).read_bytes())
+    for path in sources.openapi:
+        p = Path(path).expanduser()
+        files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+        out[f"openapi:{path}"] = _digest(b"".join(f.name.encode() + f.read_bytes() for f in files if f.exists()))
+    for server in sources.mcp:
+        out[f"mcp:{server.name}"] = _digest(json.dumps(server.model_dump(mode="json"), sort_keys=True).encode())
+    return out
+
+
+def saved_graph(sources: Sources) -> ToolGraph:
+    """`sources.graph`, checked against the sources it claims to describe."""
+    where = "pipeline_options.sources.graph"
+    path = Path(str(sources.graph)).expanduser()
+    try:
+        g = ToolGraph.load(path)
+    except (OSError, ValueError) as e:
+        raise ConfigError(where, f"cannot read {path} as a tool graph ({type(e).__name__}); write one with "
+                          "`factory tools graph --config RUN.yaml --out graph.json`") from None
+    now = fingerprint(sources)
+    stale = sorted(k for k in set(now) | set(g.sources) if now.get(k) != g.sources.get(k))
+    if stale:
+        raise ConfigError(where, f"{path} was built from other sources (differ: {', '.join(stale)[:300]}); rebuild it "
+                          "with `factory tools graph --config RUN.yaml --out graph.json`")
+    return g
+
+
+def warn_without_outputs(specs: list[ToolSpec]) -> None:
+    blind = [s.name for s in specs if not s.outputs()]
+    if blind:
+        log.warning("%d tool(s) declare no output schema, so nothing is known to feed from them: %s%s; give them "
+                    "one (a return type, an OpenAPI response schema, an MCP outputSchema) to link them",
+                    len(blind), ", ".join(blind[:10]), " …" if len(blind) > 10 else "")
+
+
 def load_specs(sources: Sources, host: McpHost) -> list[ToolSpec]:
     specs: list[ToolSpec] = []
     try:
@@ -106,4 +155,5 @@ def load_specs(sources: Sources, host: McpHost) -> list[ToolSpec]:
     if not specs:
         raise ConfigError("pipeline_options.sources", "no tools loaded; name at least one python module, MCP server "
                         "or OpenAPI file")
+    warn_without_outputs(specs)
     return specs
