@@ -10,12 +10,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from tf_common import Strict
 from tool_graph.outcome import Outcome
-from tool_graph.spec import ToolSpec, json_type, value_at
-from tool_graph.values import norm, singular
+from tool_graph.spec import ToolSpec, json_type
+from tool_graph.values import norm
 
 # Names so generic that matching on them links everything to everything (measured on the OpenAPI
 # directory: most of the 1.7 M naive name matches came from these).
@@ -46,41 +46,11 @@ class ToolGraph(Strict):
     sources: dict[str, str] = Field(default_factory=dict)
     """a digest per tool source it was built from (`factory tools graph`): a run refuses a stale graph"""
 
-    _by_name: dict[str, ToolSpec] = PrivateAttr(default_factory=dict)
-    _out: dict[str, list[Edge]] = PrivateAttr(default_factory=dict)
-    _near: dict[str, set[str]] = PrivateAttr(default_factory=dict)
-    _names: list[str] = PrivateAttr(default_factory=list)
-    _indexed: tuple[int, int] = PrivateAttr(default=(-1, -1))
-
-    def _index(self) -> None:
-        """Tools by name and edges by source, rebuilt when nodes or edges were added (walks ask for
-        both thousands of times: a scan of 100,000 edges each time is what made them slow)."""
-        if self._indexed != (len(self.nodes), len(self.edges)):
-            self._by_name = {n.name: n for n in self.nodes}
-            self._names = sorted(self._by_name)
-            self._out, self._near = {}, {}
-            for e in self.edges:
-                self._out.setdefault(e.source, []).append(e)
-                self._near.setdefault(e.source, set()).add(e.target)
-                self._near.setdefault(e.target, set()).add(e.source)
-            self._indexed = (len(self.nodes), len(self.edges))
-
-    def names(self) -> list[str]:
-        self._index()
-        return self._names
-
-    def neighbours(self, name: str) -> set[str]:
-        """Tools an edge (checked or not) links to `name`, either way."""
-        self._index()
-        return self._near.get(name, set())
-
     def spec(self, name: str) -> ToolSpec:
-        self._index()
-        return self._by_name[name]
+        return next(n for n in self.nodes if n.name == name)
 
     def out_edges(self, name: str) -> list[Edge]:
-        self._index()
-        return [e for e in self._out.get(name, ()) if e.checked is not False]
+        return [e for e in self.edges if e.source == name and e.checked is not False]
 
     def summary(self) -> dict[str, Any]:
         by_kind: dict[str, int] = {}
@@ -109,45 +79,20 @@ def key(name: str) -> str:
     return ALIASES.get(k, k)
 
 
-_VERB = re.compile(r"^(get|list|create|add|fetch|find|search|read|show|update|delete|remove|set|put|post|new)_")
-
-
-def out_key(tool: ToolSpec, path: str) -> str:
-    """The key an output path is matched on: its last field's key; an item of an array (`cities[]`)
-    singular; a bare `id` named by what it identifies — the array or object it sits in
-    (`orders[].id` → `order_id`) or, at the top, the tool's resource (`create_user` → `user_id`)."""
-    parts = path.split(".")
-    last = parts[-1]
-    k = key(last[:-2] if last.endswith("[]") else last)
-    if last.endswith("[]"):
-        k = singular(k)
-    if k == "id":
-        owner = parts[-2][:-2] if len(parts) > 1 and parts[-2].endswith("[]") else parts[-2] if len(parts) > 1 else \
-            re.sub(r"_\d+$", "", _VERB.sub("", norm(tool.name)))
-        noun = singular(key(owner))
-        if noun and noun not in STOP:
-            k = f"{noun}_id"
-    return k
-
-
-def _outs(a: ToolSpec) -> list[tuple[str, dict[str, Any], str]]:
-    return [(path, schema, out_key(a, path)) for path, schema in a.leaves().items()]
-
-
 def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
     ta, tb = json_type(a), json_type(b)
     return ta == tb or "any" in (ta, tb) or (ta == "number" and tb == "string")
 
 
 def field_matches(a: ToolSpec, b: ToolSpec) -> list[tuple[str, str]]:
-    outs = _outs(a)
+    outs = a.outputs()
     pairs = []
     for inp, ischema in b.required().items():
         k = key(inp)
         if k in STOP or len(k) < 3:
             continue
-        for out, oschema, ok in outs:
-            if ok == k and _compatible(oschema, ischema):
+        for out, oschema in outs.items():
+            if key(out) == k and _compatible(oschema, ischema):
                 pairs.append((out, inp))
                 break
     return pairs
@@ -165,8 +110,8 @@ def build(specs: list[ToolSpec]) -> ToolGraph:
     rule (`field_matches` for every pair, in the same order)."""
     producers: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
     for i, a in enumerate(specs):
-        for out, schema, k in _outs(a):
-            producers.setdefault(k, []).append((i, out, schema))
+        for out, schema in a.outputs().items():
+            producers.setdefault(key(out), []).append((i, out, schema))
     writer = [bool(_WRITER.match(norm(a.name))) for a in specs]
     found: dict[tuple[int, int], Edge] = {}
     for j, b in enumerate(specs):
@@ -218,9 +163,8 @@ async def check_edges(graph: ToolGraph, run: Runner, args_for: Callable[[ToolSpe
         if not first.ok or not isinstance(first.data, dict):
             continue
         for out, inp in e.fields:
-            found, value = value_at(first.data, out)
-            if found:
-                b_args[inp] = value
+            if out in first.data:
+                b_args[inp] = first.data[out]
         e.checked = (await run(b.name, b_args)).ok
 
 
@@ -258,10 +202,9 @@ async def propose_edges(graph: ToolGraph, ask: Ask, run: Runner,
         if set(a.required()) - set(a_args):
             continue
         first = await run(a.name, a_args)
-        found, value = value_at(first.data, out) if first.ok else (False, None)
-        if not found:
+        if not first.ok or not isinstance(first.data, dict) or out not in first.data:
             continue
-        b_args = {**b_args, inp: value}
+        b_args = {**b_args, inp: first.data[out]}
         if set(b.required()) - set(b_args):
             continue  # another required input nothing can fill: the pair cannot be run, so not kept
         if (await run(b.name, b_args)).ok:
