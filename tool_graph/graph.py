@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from tf_common import Strict
 from tool_graph.outcome import Outcome
@@ -46,11 +46,41 @@ class ToolGraph(Strict):
     sources: dict[str, str] = Field(default_factory=dict)
     """a digest per tool source it was built from (`factory tools graph`): a run refuses a stale graph"""
 
+    _by_name: dict[str, ToolSpec] = PrivateAttr(default_factory=dict)
+    _out: dict[str, list[Edge]] = PrivateAttr(default_factory=dict)
+    _near: dict[str, set[str]] = PrivateAttr(default_factory=dict)
+    _names: list[str] = PrivateAttr(default_factory=list)
+    _indexed: tuple[int, int] = PrivateAttr(default=(-1, -1))
+
+    def _index(self) -> None:
+        """Tools by name and edges by source, rebuilt when nodes or edges were added (walks ask for
+        both thousands of times: a scan of 100,000 edges each time is what made them slow)."""
+        if self._indexed != (len(self.nodes), len(self.edges)):
+            self._by_name = {n.name: n for n in self.nodes}
+            self._names = sorted(self._by_name)
+            self._out, self._near = {}, {}
+            for e in self.edges:
+                self._out.setdefault(e.source, []).append(e)
+                self._near.setdefault(e.source, set()).add(e.target)
+                self._near.setdefault(e.target, set()).add(e.source)
+            self._indexed = (len(self.nodes), len(self.edges))
+
+    def names(self) -> list[str]:
+        self._index()
+        return self._names
+
+    def neighbours(self, name: str) -> set[str]:
+        """Tools an edge (checked or not) links to `name`, either way."""
+        self._index()
+        return self._near.get(name, set())
+
     def spec(self, name: str) -> ToolSpec:
-        return next(n for n in self.nodes if n.name == name)
+        self._index()
+        return self._by_name[name]
 
     def out_edges(self, name: str) -> list[Edge]:
-        return [e for e in self.edges if e.source == name and e.checked is not False]
+        self._index()
+        return [e for e in self._out.get(name, ()) if e.checked is not False]
 
     def summary(self) -> dict[str, Any]:
         by_kind: dict[str, int] = {}

@@ -56,7 +56,7 @@ def _give(spec: ToolSpec, skip: set[str], rng: random.Random, pool: dict[str, li
 def walk(graph: ToolGraph, rng: random.Random, length: int, shape: Shape, pool: dict[str, list[Any]],
          tries: int = 50) -> Walk | None:
     """One walk, or None when the graph has none of that shape and length (after `tries` attempts)."""
-    names = sorted(n.name for n in graph.nodes)
+    names = graph.names()
     for _ in range(tries):
         memo = Memo()
         first = graph.spec(rng.choice(names))
@@ -66,8 +66,7 @@ def walk(graph: ToolGraph, rng: random.Random, length: int, shape: Shape, pool: 
         steps = [Step(tool=first.name, given=given)]
         if shape == "parallel":
             used = {first.name}
-            linked = {first.name} | {e.target for e in graph.edges if e.source == first.name} \
-                | {e.source for e in graph.edges if e.target == first.name}
+            linked = {first.name} | graph.neighbours(first.name)
             for name in rng.sample(names, len(names)):
                 if len(steps) == length:
                     break
@@ -79,8 +78,7 @@ def walk(graph: ToolGraph, rng: random.Random, length: int, shape: Shape, pool: 
                     continue
                 steps.append(Step(tool=name, given=g))
                 used.add(name)
-                linked |= {e.target for e in graph.edges if e.source == name} \
-                    | {e.source for e in graph.edges if e.target == name}
+                linked |= graph.neighbours(name)
         else:
             while len(steps) < length:
                 nxt = _extend(graph, steps, rng, pool, memo)
