@@ -159,6 +159,10 @@ def report(res: dict[str, Any], console: Console) -> None:
         console.print(t)
         pw = tg["pairwise"]
         console.print(f"the all-pairs rule on {pw['tools']:,} tools: {pw['seconds']} s ({pw['field_edges']:,} field edges)")
+        wk = tg.get("walks")
+        if wk:
+            console.print(f"{wk['walks']:,} walks (lengths 1–4) over {wk['tools']:,} tools / {wk['edges']:,} edges: "
+                          f"{wk['seconds']} s, {wk['found']:,} found")
     st = res.get("swe_static")
     if st:
         console.print(f"static SWE tasks: {st['repos']} repositories (fetched in {st['fetch_s']} s, {st['unfetched']} "

@@ -12,7 +12,7 @@ import resource
 import time
 from typing import Any
 
-from tool_graph import graph, openapi_tools
+from tool_graph import graph, openapi_tools, walks
 
 SIZES = (1_000, 5_000, 10_000, 20_000)
 WORDS = ("city", "order", "account", "ticket", "device")
@@ -50,8 +50,25 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
         g, build_s, peak = _measure(lambda s=specs: graph.build(s))
         rows.append({"tools": len(specs), "load_s": round(load_s, 2), "build_s": round(build_s, 2),
                      "peak_rss_mib": round(peak), "edges": len(g.edges)})
+    walked = _walks(10_000 if 10_000 in sizes else sizes[-1])
     small = openapi_tools.operations(document(sizes[0]), "generated.yaml")
     t0 = time.perf_counter()
     pairs = sum(1 for a in small for b in small if a.name != b.name and graph.field_matches(a, b))
     return {"curve": rows, "pairwise": {"tools": len(small), "seconds": round(time.perf_counter() - t0, 2),
-                                        "field_edges": pairs}}
+                                        "field_edges": pairs}, "walks": walked}
+
+
+def _walks(n: int, count: int = 1_000) -> dict[str, Any]:
+    """`count` seeded walks (lengths 1–4, sequential and parallel) over the n-tool graph, every field
+    name given a value to state: what building the tasks of a run costs beyond the graph."""
+    specs = openapi_tools.operations(document(n), "generated.yaml")
+    g = graph.build(specs)
+    pool = {f: ["v1", "v2", 3, 4.5] for s in specs for f in s.required()}
+    t0 = time.perf_counter()
+    found = 0
+    for i in range(count):
+        rng = random.Random(i)
+        w = walks.walk(g, rng, 1 + i % 4, "parallel" if i % 5 == 4 else "sequential", pool)
+        found += w is not None
+    return {"tools": len(specs), "edges": len(g.edges), "walks": count, "found": found,
+            "seconds": round(time.perf_counter() - t0, 2)}

@@ -14,8 +14,8 @@ from pydantic import Field, PrivateAttr
 
 from tf_common import Strict
 from tool_graph.outcome import Outcome
-from tool_graph.spec import ToolSpec, json_type
-from tool_graph.values import norm
+from tool_graph.spec import ToolSpec, json_type, value_at
+from tool_graph.values import norm, singular
 
 # Names so generic that matching on them links everything to everything (measured on the OpenAPI
 # directory: most of the 1.7 M naive name matches came from these).
@@ -109,20 +109,45 @@ def key(name: str) -> str:
     return ALIASES.get(k, k)
 
 
+_VERB = re.compile(r"^(get|list|create|add|fetch|find|search|read|show|update|delete|remove|set|put|post|new)_")
+
+
+def out_key(tool: ToolSpec, path: str) -> str:
+    """The key an output path is matched on: its last field's key; an item of an array (`cities[]`)
+    singular; a bare `id` named by what it identifies — the array or object it sits in
+    (`orders[].id` → `order_id`) or, at the top, the tool's resource (`create_user` → `user_id`)."""
+    parts = path.split(".")
+    last = parts[-1]
+    k = key(last[:-2] if last.endswith("[]") else last)
+    if last.endswith("[]"):
+        k = singular(k)
+    if k == "id":
+        owner = parts[-2][:-2] if len(parts) > 1 and parts[-2].endswith("[]") else parts[-2] if len(parts) > 1 else \
+            re.sub(r"_\d+$", "", _VERB.sub("", norm(tool.name)))
+        noun = singular(key(owner))
+        if noun and noun not in STOP:
+            k = f"{noun}_id"
+    return k
+
+
+def _outs(a: ToolSpec) -> list[tuple[str, dict[str, Any], str]]:
+    return [(path, schema, out_key(a, path)) for path, schema in a.leaves().items()]
+
+
 def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
     ta, tb = json_type(a), json_type(b)
     return ta == tb or "any" in (ta, tb) or (ta == "number" and tb == "string")
 
 
 def field_matches(a: ToolSpec, b: ToolSpec) -> list[tuple[str, str]]:
-    outs = a.outputs()
+    outs = _outs(a)
     pairs = []
     for inp, ischema in b.required().items():
         k = key(inp)
         if k in STOP or len(k) < 3:
             continue
-        for out, oschema in outs.items():
-            if key(out) == k and _compatible(oschema, ischema):
+        for out, oschema, ok in outs:
+            if ok == k and _compatible(oschema, ischema):
                 pairs.append((out, inp))
                 break
     return pairs
@@ -140,8 +165,8 @@ def build(specs: list[ToolSpec]) -> ToolGraph:
     rule (`field_matches` for every pair, in the same order)."""
     producers: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
     for i, a in enumerate(specs):
-        for out, schema in a.outputs().items():
-            producers.setdefault(key(out), []).append((i, out, schema))
+        for out, schema, k in _outs(a):
+            producers.setdefault(k, []).append((i, out, schema))
     writer = [bool(_WRITER.match(norm(a.name))) for a in specs]
     found: dict[tuple[int, int], Edge] = {}
     for j, b in enumerate(specs):
@@ -179,23 +204,48 @@ def build(specs: list[ToolSpec]) -> ToolGraph:
 Runner = Callable[[str, dict[str, Any]], Awaitable[Outcome]]
 
 
-async def check_edges(graph: ToolGraph, run: Runner, args_for: Callable[[ToolSpec], dict[str, Any] | None]) -> None:
-    """Execute each field edge whose source can run with sampled arguments: the source's output fields
-    fed into the target (other inputs sampled) → `checked` True when the target succeeds."""
+async def check_edges(graph: ToolGraph, run: Runner, args_for: Callable[[ToolSpec], dict[str, Any] | None]
+                      ) -> dict[str, int]:
+    """Execute each field edge whose source can run with sampled arguments (`args_for`: the inputs it
+    can fill): the source's output fed into the target, the target's other inputs sampled — an input
+    nothing can sample, like an opaque id, is filled by the edge itself → `checked` True when the
+    target succeeds. Returns how
+    many were checked and, for the others, why not — a run that checks nothing says why."""
+    counts: dict[str, int] = {}
+
+    def count(why: str) -> None:
+        counts[why] = counts.get(why, 0) + 1
+
     for e in graph.edges:
-        a, b = graph.spec(e.source), graph.spec(e.target)
-        if e.kind != "field" or not (a.executable and b.executable) or a.stateful or b.stateful:
+        if e.kind != "field":
             continue
-        a_args, b_args = args_for(a), args_for(b)
-        if a_args is None or b_args is None:
+        a, b = graph.spec(e.source), graph.spec(e.target)
+        if not (a.executable and b.executable):
+            count("not_checked:simulated_tool")
+            continue
+        if a.stateful or b.stateful:
+            count("not_checked:stateful_tool")
+            continue
+        a_args, b_args = args_for(a) or {}, args_for(b) or {}
+        if set(a.required()) - set(a_args):
+            count("not_checked:no_sample_for_a_source_input")
             continue
         first = await run(a.name, a_args)
         if not first.ok or not isinstance(first.data, dict):
+            count("not_checked:source_failed")
             continue
+        fed = False
         for out, inp in e.fields:
-            if out in first.data:
-                b_args[inp] = first.data[out]
+            found, value = value_at(first.data, out)
+            if found:
+                b_args = {**b_args, inp: value}
+                fed = True
+        if not fed or set(b.required()) - set(b_args):
+            count("not_checked:target_inputs_unfilled")
+            continue
         e.checked = (await run(b.name, b_args)).ok
+        count("checked:ok" if e.checked else "checked:failed")
+    return dict(sorted(counts.items()))
 
 
 Ask = Callable[[ToolSpec, ToolSpec], Awaitable[tuple[str, str] | None]]
@@ -232,9 +282,10 @@ async def propose_edges(graph: ToolGraph, ask: Ask, run: Runner,
         if set(a.required()) - set(a_args):
             continue
         first = await run(a.name, a_args)
-        if not first.ok or not isinstance(first.data, dict) or out not in first.data:
+        found, value = value_at(first.data, out) if first.ok else (False, None)
+        if not found:
             continue
-        b_args = {**b_args, inp: first.data[out]}
+        b_args = {**b_args, inp: value}
         if set(b.required()) - set(b_args):
             continue  # another required input nothing can fill: the pair cannot be run, so not kept
         if (await run(b.name, b_args)).ok:

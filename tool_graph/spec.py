@@ -47,6 +47,47 @@ class ToolSpec(Strict):
         return dict(out.get("properties") or {})
 
 
+    def leaves(self) -> dict[str, dict[str, Any]]:
+        """Output fields a later tool can be fed from, by path: the top-level properties; under an object
+        or an array of objects, their fields (`departures[].train_number`: the first element's); an
+        array of scalars as one of its items (`cities[]`). Two levels below the top at most."""
+        out: dict[str, dict[str, Any]] = {}
+
+        def walk(prefix: str, props: dict[str, Any], depth: int) -> None:
+            for k, sch in props.items():
+                if not isinstance(sch, dict):
+                    continue
+                path = prefix + k
+                out[path] = sch
+                if depth >= 2:
+                    continue
+                items = sch.get("items") if isinstance(sch.get("items"), dict) else {}
+                if sch.get("type") == "object" and isinstance(sch.get("properties"), dict):
+                    walk(path + ".", sch["properties"], depth + 1)
+                elif sch.get("type") == "array" and isinstance(items.get("properties"), dict):
+                    walk(path + "[].", items["properties"], depth + 1)
+                elif sch.get("type") == "array" and items.get("type") in ("string", "integer", "number", "boolean"):
+                    out[path + "[]"] = items
+        walk("", self.outputs(), 0)
+        return out
+
+
+def value_at(data: Any, path: str) -> tuple[bool, Any]:
+    """(found, value) of a `leaves()` path in a result: `a.b`, `a[].b` (the first element), `a[]`."""
+    node = data
+    for part in path.split("."):
+        many = part.endswith("[]")
+        name = part[:-2] if many else part
+        if not isinstance(node, dict) or name not in node:
+            return False, None
+        node = node[name]
+        if many:
+            if not isinstance(node, list) or not node:
+                return False, None
+            node = node[0]
+    return True, node
+
+
 def resolve_ref(root: dict[str, Any], ref: str) -> dict[str, Any]:
     if not ref.startswith("#/"):
         return {}

@@ -29,8 +29,13 @@ def norm(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).replace("-", "_").lower()
 
 
-def _singular(name: str) -> str:
-    return name[:-3] + "y" if name.endswith("ies") else name[:-1] if name.endswith("s") else name
+def singular(word: str) -> str:
+    """`cities` → `city`, `files` → `file`; `class`, `status`, `analysis` stay."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 class Memo:
@@ -78,7 +83,7 @@ def sample(schema: dict[str, Any], name: str, rng: random.Random, pool: dict[str
     if kind == "boolean":
         return rng.choice([True, False])
     if kind == "array":
-        item = sample(schema.get("items") or {}, _singular(name), rng, pool, memo)
+        item = sample(schema.get("items") or {}, singular(name), rng, pool, memo)
         return MISSING if item is MISSING else [item]
     if kind == "object" or "properties" in schema:
         out = {}

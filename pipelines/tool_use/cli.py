@@ -103,7 +103,7 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
 
     o, sources = _sources(config, python, mcp, openapi)
     g = tgraph.build(_specs(sources, config))
-    counts = None
+    counts = checks = None
     if check or propose:
         rt = Runtime(sources.servers(), o.sandbox, o.tool_timeout_s)
         args_for = partial_args(value_pool(sources), 0)
@@ -112,10 +112,7 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
             return await asyncio.to_thread(rt.replay, g.spec(name), args)
         try:
             if check:
-                def full(spec):
-                    args = args_for(spec)
-                    return args if set(spec.required()) <= set(args) else None
-                asyncio.run(tgraph.check_edges(g, run, full))
+                checks = asyncio.run(tgraph.check_edges(g, run, args_for))
             if propose:
                 counts = _propose(g, run, args_for, propose,
                                   load_config(config, {}) if config else RunConfig(pipeline="tool_use"))
@@ -127,7 +124,8 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
     g.save(out)
     if picture is not None:
         tgraph.draw(g, picture)
-    print(json.dumps({**g.summary(), **({"proposals": counts} if counts else {})}))
+    print(json.dumps({**g.summary(), **({"check": checks} if checks is not None else {}),
+                      **({"proposals": counts} if counts else {})}))
 
 
 def _propose(g, run, args_for, n, cfg) -> dict[str, int]:

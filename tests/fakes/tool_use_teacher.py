@@ -6,6 +6,7 @@ import re
 
 from pipelines.tool_use.mentions import leaves
 from pipelines.tool_use.request import template
+from tool_graph.spec import value_at
 
 
 def _call(name, args, thought="Next I call a tool."):
@@ -24,7 +25,7 @@ def _results(messages):
 def _args(step, ok_results):
     args = dict(step["given"])
     for inp, (j, out) in step["fed"].items():
-        args[inp] = json.loads(ok_results[j])[out]
+        args[inp] = value_at(json.loads(ok_results[j]), out)[1]
     return args
 
 
@@ -70,12 +71,13 @@ def make_reply(tasks, mode="gold"):
         if results and results[-1].startswith("error:") and mode == "report":
             done = (" Before that: " + _summary(ok)) if ok else ""
             return "The service failed with an error, so I could not finish: it was unavailable." + done
-        if results and results[-1].startswith("error:"):  # retry the call that failed
-            k = len(ok)
-            return _call(steps[k]["tool"], _args(steps[k], ok), "That failed; I try again.")
-        k = len(ok) - (1 if mode == "wrong_order" and len(steps) > 1 else 0)
-        if k < len(steps):
-            return _call(steps[k]["tool"], _args(steps[k], ok[1:] if mode == "wrong_order" and len(steps) > 1
-                                                       else ok))
-        return _summary(ok)
+        # wrong_order: the out-of-order call may have succeeded, and its result is not part of the chain
+        early = 1 if mode == "wrong_order" and len(steps) > 1 and results[0] in ok else 0
+        chain_ok = ok[early:]
+        k = len(chain_ok)
+        if k >= len(steps):
+            return _summary(ok)
+        retry = bool(results) and results[-1].startswith("error:")  # retry the call that failed
+        return _call(steps[k]["tool"], _args(steps[k], chain_ok),
+                     "That failed; I try again." if retry else "Next I call a tool.")
     return reply

@@ -15,6 +15,8 @@ def test_graph_file_and_picture(tmp_path):
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     data = json.loads((tmp_path / "g.json").read_text())
+    check = summary.pop("check")  # how many edges ran, and why the others did not: never a bare count
+    assert check["checked:ok"] == summary["checked"] and sum(check.values()) == summary["edges_by_kind"]["field"]
     assert summary == data["summary"] and summary["nodes"] == 15 and summary["nodes_by_source"] == {"python": 13,
                                                                                                     "mcp": 2}
     edges = {(e["source"], e["target"]): e for e in data["edges"]}
