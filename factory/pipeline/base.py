@@ -6,6 +6,7 @@ here by the subclass. docs/architecture.md ("Pipelines") has the whole contract 
 from __future__ import annotations
 
 import abc
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
@@ -98,6 +99,10 @@ class Pipeline(abc.ABC):
     @abc.abstractmethod
     def verifiers(self) -> list[Verifier]:
         """Pipeline-specific verifiers; the generic ones are added by the engine."""
+
+    def record(self, run_dir: Path) -> None:
+        """Write what `tasks()` was built from and a later resume can read instead of rebuilding
+        (a tool graph): called in the driver once the run dir is open, before any task runs."""
 
     def postprocess(self, verified: list[Trajectory]) -> list[Trajectory]:
         """After verification, before dedup: set outcomes, derive extra rows (e.g. variants of

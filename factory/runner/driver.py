@@ -139,6 +139,7 @@ def start(p: Plan, add: int | None, stack: contextlib.ExitStack, progress: Progr
     stack.enter_context(RunLock(cfg.run_dir))  # before anything reads or cleans the directory
     view = p.pipeline.view()
     run_dir, manifest = open_run_dir(cfg, view, p.pipeline.option_defaults(), p.stream_option)
+    p.pipeline.record(run_dir)
     done_ids = {t for c in manifest.commits for t in c.task_ids}
     tasks, pending = p.tasks, [t for t in p.tasks if t.id not in done_ids]
     if add is not None:

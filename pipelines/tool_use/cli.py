@@ -96,30 +96,28 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
     import asyncio
 
     from factory.config import RunConfig, load_config
+    from pipelines.tool_use import graph_file
     from pipelines.tool_use.propose import partial_args
     from pipelines.tool_use.runtime import Runtime
-    from pipelines.tool_use.toolset import value_pool
+    from pipelines.tool_use.toolset import fingerprint, value_pool
     from tool_graph import graph as tgraph
 
     o, sources = _sources(config, python, mcp, openapi)
+    o = o.model_copy(update={"sources": sources})
     g = tgraph.build(_specs(sources, config))
     counts = checks = None
-    if check or propose:
+    if check:
+        checks = graph_file.check(g, o)
+    if propose:
         rt = Runtime(sources.servers(), o.sandbox, o.tool_timeout_s)
-        args_for = partial_args(value_pool(sources), 0)
 
         async def run(name, args):
             return await asyncio.to_thread(rt.replay, g.spec(name), args)
         try:
-            if check:
-                checks = asyncio.run(tgraph.check_edges(g, run, args_for))
-            if propose:
-                counts = _propose(g, run, args_for, propose,
-                                  load_config(config, {}) if config else RunConfig(pipeline="tool_use"))
+            counts = _propose(g, run, partial_args(value_pool(sources), 0), propose,
+                              load_config(config, {}) if config else RunConfig(pipeline="tool_use"))
         finally:
             rt.close()
-    from pipelines.tool_use.toolset import fingerprint
-
     g.sources = fingerprint(sources)  # a run reading this graph (`sources.graph`) refuses it once they change
     g.save(out)
     if picture is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any, ClassVar
 
 from factory.agent import episode
@@ -16,13 +17,13 @@ from factory.seeding import derive_seed
 from factory.teacher.base import Teacher
 from factory.trajectory import Message, Task, Trajectory
 from factory.verify.base import Verifier
-from pipelines.tool_use import PIPELINE, request
+from pipelines.tool_use import PIPELINE, graph_file, request
 from pipelines.tool_use.claims import ClaimsVerifier
 from pipelines.tool_use.judge import JudgeVerifier, judge
 from pipelines.tool_use.prompts import DEMO, SYSTEM, ToolUseGuide
 from pipelines.tool_use.runtime import Runtime, TrajectoryTools
 from pipelines.tool_use.tasks import Options, WalkTask, build_tasks, resolve_defaults
-from pipelines.tool_use.toolset import load_specs, saved_graph, value_pool
+from pipelines.tool_use.toolset import value_pool
 from pipelines.tool_use.verifiers import (
     AnswerVerifier,
     ExecutionVerifier,
@@ -32,7 +33,7 @@ from pipelines.tool_use.verifiers import (
     TraceVerifier,
 )
 from sandboxes.select import check_backend
-from tool_graph.mcp_tools import McpHost
+from tool_graph.graph import ToolGraph
 from tool_graph.spec import ToolSpec
 
 log = logging.getLogger(__name__)
@@ -54,20 +55,18 @@ class ToolUsePipeline(Pipeline):
         self.options = resolve_defaults(self.options, cfg.teacher.backend)
         self._rt: Runtime | None = None
         self._lock = threading.Lock()
+        self._graph: ToolGraph | None = None  # built by tasks(), written into the run dir by record()
 
     def tasks(self) -> list[Task]:
-        saved = saved_graph(self.options.sources) if self.options.sources.graph else None
-        if saved is not None:  # no server is started to list its tools: the graph holds them
-            specs = saved.nodes
-        else:
-            host = McpHost()
-            try:
-                specs = load_specs(self.options.sources, host)
-            finally:
-                host.close()
-        tasks, g = build_tasks(specs, self.options, self.cfg.seed, self.name, value_pool(self.options.sources), saved)
-        log.info("tool graph: %s", g.summary())
-        return tasks
+        # A saved graph or the run dir's own: no server is started to list its tools (the graph holds them).
+        g, origin = graph_file.graph_for_run(self.options, self.cfg.run_dir)
+        self._graph = g if origin == "built" else None
+        log.info("tool graph (%s): %s", origin, g.summary())
+        return build_tasks(g, self.options, self.cfg.seed, self.name, value_pool(self.options.sources))
+
+    def record(self, run_dir: Path) -> None:
+        if self._graph is not None:
+            graph_file.save(self._graph, run_dir / graph_file.RUN_FILE)
 
     def preflight(self) -> None:
         if self.options.sources.python:

@@ -67,7 +67,8 @@ class Options(Strict):
     replay: bool = Field(True, description="verification re-runs deterministic tools and compares the results")
     judge: bool = Field(False, description="the teacher also judges whether each reply answers its request from the "
                                            "results (stored in meta.judge; rows judged unfit are rejected)")
-    check_edges: bool = Field(False, description="execute each candidate edge once before walking the graph")
+    check_edges: bool = Field(False, description="execute each candidate field edge once when the run builds its "
+                              "graph; walks skip the edges that failed")
     tool_timeout_s: float = Field(20.0, gt=0)
     sandbox: SandboxConfig = Field(default_factory=_sandbox)
 
@@ -159,10 +160,8 @@ def plan_task(g: tgraph.ToolGraph, o: Options, rng: random.Random, pool: dict[st
     return payload
 
 
-def build_tasks(specs: list[ToolSpec], o: Options, seed: int, pipeline: str,
-                pool: dict[str, list[Any]], graph: tgraph.ToolGraph | None = None) -> tuple[list[Task], tgraph.ToolGraph]:
-    """`graph`: a saved one (`sources.graph`, its edge checks kept); else built from `specs`."""
-    g = graph if graph is not None else tgraph.build(specs)
+def build_tasks(g: tgraph.ToolGraph, o: Options, seed: int, pipeline: str, pool: dict[str, list[Any]]) -> list[Task]:
+    """Seeded walks over the run's graph (`graph_file.graph_for_run`), at most `o.tasks` distinct."""
     out: list[Task] = []
     seen: set[str] = set()
     attempts = 0
@@ -181,4 +180,4 @@ def build_tasks(specs: list[ToolSpec], o: Options, seed: int, pipeline: str,
     if not out:
         raise ConfigError("pipeline_options", f"the tool graph ({len(g.nodes)} tools, {len(g.edges)} edges) has no walk "
                         "of the configured lengths/shapes whose inputs can be filled; add sources or `values`")
-    return out, g
+    return out

@@ -17,7 +17,6 @@ from pydantic import Field, field_validator
 from factory.errors import ConfigError
 from tf_common import Strict
 from tool_graph import openapi_tools, python_tools
-from tool_graph.graph import ToolGraph
 from tool_graph.install import InstallError
 from tool_graph.mcp_config import McpServer, resolve
 from tool_graph.mcp_tools import McpError, McpHost
@@ -101,23 +100,6 @@ def fingerprint(sources: Sources) -> dict[str, str]:
     for server in sources.mcp:
         out[f"mcp:{server.name}"] = _digest(json.dumps(server.model_dump(mode="json"), sort_keys=True).encode())
     return out
-
-
-def saved_graph(sources: Sources) -> ToolGraph:
-    """`sources.graph`, checked against the sources it claims to describe."""
-    where = "pipeline_options.sources.graph"
-    path = Path(str(sources.graph)).expanduser()
-    try:
-        g = ToolGraph.load(path)
-    except (OSError, ValueError) as e:
-        raise ConfigError(where, f"cannot read {path} as a tool graph ({type(e).__name__}); write one with "
-                          "`factory tools graph --config RUN.yaml --out graph.json`") from None
-    now = fingerprint(sources)
-    stale = sorted(k for k in set(now) | set(g.sources) if now.get(k) != g.sources.get(k))
-    if stale:
-        raise ConfigError(where, f"{path} was built from other sources (differ: {', '.join(stale)[:300]}); rebuild it "
-                          "with `factory tools graph --config RUN.yaml --out graph.json`")
-    return g
 
 
 def warn_without_outputs(specs: list[ToolSpec]) -> None:

@@ -41,8 +41,9 @@ def gold(tu_cfg, tu_tasks):
 
 
 def test_gold_teacher_is_accepted_on_every_variant(gold):
-    out, _ = gold
+    out, run_dir = gold
     assert len(out) == 20
+    assert json.loads((run_dir / "tool_graph.json").read_text())["summary"]["edges"] > 0  # built once, kept
     bad = [(r["meta"]["variant"], r["reject_reason"]) for r in out if r["side"] != "accepted"]
     assert not bad, bad
     for r in out:

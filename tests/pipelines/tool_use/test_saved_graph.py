@@ -39,7 +39,7 @@ def test_a_run_reads_the_saved_graph_without_starting_servers(graph_file, tmp_pa
 
     def no_servers(*a, **k):
         raise AssertionError("a server was started to list tools")
-    monkeypatch.setattr("pipelines.tool_use.pipeline.McpHost", no_servers)
+    monkeypatch.setattr("pipelines.tool_use.graph_file.McpHost", no_servers)
     read = [t.model_dump() for t in _pipeline(tmp_path, graph=str(graph_file)).tasks()]
     assert read == built
 
@@ -62,3 +62,41 @@ def test_tools_without_an_output_schema_are_named(caplog):
         warn_without_outputs(specs)
     assert "1 tool(s) declare no output schema" in caplog.text and "blind" in caplog.text
     assert "seeing" not in caplog.text
+
+
+def test_a_run_writes_its_graph_once_and_a_resume_reads_it(tmp_path, monkeypatch, caplog):
+    first = _pipeline(tmp_path)
+    run_dir = first.cfg.run_dir
+    built = [t.model_dump() for t in first.tasks()]
+    run_dir.mkdir(parents=True)
+    first.record(run_dir)
+    saved = json.loads((run_dir / "tool_graph.json").read_text())
+    assert set(saved["sources"]) == {"python:tool_graph.toolsets.everyday", "mcp:time"}
+    assert saved["summary"]["nodes"] == len(saved["nodes"]) > 0
+
+    def no_servers(*a, **k):
+        raise AssertionError("a server was started to list tools")
+    with monkeypatch.context() as m:
+        m.setattr("pipelines.tool_use.graph_file.McpHost", no_servers)
+        again = _pipeline(tmp_path)
+        assert [t.model_dump() for t in again.tasks()] == built
+        again.record(run_dir)  # read, not rebuilt: nothing to write
+    assert json.loads((run_dir / "tool_graph.json").read_text()) == saved
+
+    # sources that changed since: the run dir's graph is not trusted, the graph is built again
+    with caplog.at_level(logging.WARNING):
+        changed = _pipeline(tmp_path, mcp=["time", "memory"])
+        changed.tasks()
+    assert "was built from other sources (differ: mcp:memory): building the graph again" in caplog.text
+    changed.record(run_dir)
+    assert "mcp:memory" in json.loads((run_dir / "tool_graph.json").read_text())["sources"]
+
+
+def test_check_edges_executes_the_edges_when_the_run_builds_its_graph(tmp_path):
+    p = ToolUsePipeline(RunConfig(pipeline="tool_use", output_dir=str(tmp_path), pipeline_options={
+        **OPTIONS, "check_edges": True, "sources": {"python": ["tool_graph.toolsets.everyday"], "mcp": []}}))
+    p.tasks()
+    p.cfg.run_dir.mkdir(parents=True)
+    p.record(p.cfg.run_dir)
+    summary = json.loads((p.cfg.run_dir / "tool_graph.json").read_text())["summary"]
+    assert summary["checked"] > 0
