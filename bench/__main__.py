@@ -162,7 +162,8 @@ def report(res: dict[str, Any], console: Console) -> None:
         wk = tg.get("walks")
         if wk:
             console.print(f"{wk['walks']:,} walks (lengths 1–4) over {wk['tools']:,} tools / {wk['edges']:,} edges: "
-                          f"{wk['seconds']} s, {wk['found']:,} found")
+                          f"{wk['seconds']} s, {wk['found']:,} found; its picture ({wk['communities']} communities) "
+                          f"{wk['picture_s']} s")
     st = res.get("swe_static")
     if st:
         console.print(f"static SWE tasks: {st['repos']} repositories (fetched in {st['fetch_s']} s, {st['unfetched']} "

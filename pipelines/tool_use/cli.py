@@ -121,9 +121,33 @@ def graph_cmd(out: Path = typer.Option(..., "--out", help="graph.json to write")
     g.sources = fingerprint(sources)  # a run reading this graph (`sources.graph`) refuses it once they change
     g.save(out)
     if picture is not None:
-        tgraph.draw(g, picture)
+        from tool_graph.picture import draw
+
+        draw(g, picture)
     print(json.dumps({**g.summary(), **({"check": checks} if checks is not None else {}),
                       **({"proposals": counts} if counts else {})}))
+
+
+@app.command("draw")
+def draw_cmd(graph: Path = typer.Argument(..., help="a graph.json (`factory tools graph --out`, a run's tool_graph.json)"),
+             picture: Path = typer.Option(..., "--picture", help=".png or .svg to write"),
+             around: str = typer.Option(None, "--around", help="draw this tool's neighbourhood instead of the "
+                                                              "whole graph"),
+             radius: int = typer.Option(2, "--radius", min=1, help="with --around: edges away from the tool")) -> None:
+    """Draw a saved graph: every tool while it is small, its communities when it is large, or one
+    tool's neighbourhood (`--around`)."""
+    from tool_graph.graph import ToolGraph
+    from tool_graph.picture import UnknownTool, draw
+
+    try:
+        g = ToolGraph.load(graph)
+    except (OSError, ValueError) as e:
+        raise typer.BadParameter(f"cannot read {graph} as a tool graph ({type(e).__name__}); write one with "
+                                 "`factory tools graph --out graph.json`", param_hint="GRAPH") from None
+    try:
+        print(json.dumps(draw(g, picture, around, radius)))
+    except UnknownTool as e:
+        raise typer.BadParameter(str(e), param_hint="--around") from None
 
 
 def _propose(g, run, args_for, n, cfg) -> dict[str, int]:

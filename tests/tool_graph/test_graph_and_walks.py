@@ -5,6 +5,7 @@ import random
 
 from tool_graph import graph as tgraph
 from tool_graph import walks
+from tool_graph.picture import draw
 from tool_graph.python_tools import load_module
 from tool_graph.spec import ToolSpec
 from tool_graph.toolsets import everyday
@@ -47,7 +48,7 @@ def test_graph_file_round_trips(tmp_path):
     back = tgraph.ToolGraph.load(tmp_path / "g.json")
     assert back == g and back.summary()["nodes"] == 13
     assert ("city_info", "distance_km") in {(e.source, e.target) for e in g.edges}
-    tgraph.draw(g, tmp_path / "g.png")
+    assert draw(g, tmp_path / "g.png") == {"kind": "full", "tools": 13}
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
 
 

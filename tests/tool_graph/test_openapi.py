@@ -57,3 +57,42 @@ def test_a_catalogue_directory_skips_broken_specs_and_namespaces_shared_names(tm
     (tmp_path / "library.example" / "api.yaml").unlink()
     with pytest.raises(ToolSourceError, match="none of its 2 specs could be read"):
         load(tmp_path)
+
+
+def test_large_schemas_are_kept_compact_but_keep_what_the_graph_reads(tmp_path):
+    """A self-referencing schema with long descriptions, examples and hundreds of fields: nested levels
+    past the limit keep only their type, descriptions are shortened, examples and extensions dropped;
+    the top-level and nested fields the graph links on are all there."""
+    import json
+
+    wide = {f"field_{i}": {"type": "object", "properties": {"deep": {"$ref": "#/components/schemas/Node"}}}
+            for i in range(300)}
+    spec = {"openapi": "3.0.0", "paths": {"/nodes/{node_id}": {"get": {
+        "operationId": "getNode", "parameters": [{"name": "node_id", "in": "path", "required": True,
+                                                  "schema": {"type": "string"}}],
+        "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}}}}},
+        "components": {"schemas": {
+            "Node": {"type": "object", "description": "x" * 5000, "example": {"big": "y" * 5000}, "x-internal": 1,
+                     "properties": {"node_id": {"type": "string"}, "child": {"$ref": "#/components/schemas/Node"},
+                                    "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}},
+            "Page": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                                                       "next_cursor": {"type": "string"}, **wide}}}}}
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    op = load(tmp_path / "s.json")[0]
+    text = json.dumps(op.output_schema)
+    assert len(text) < 60_000 and "yyyy" not in text and "x-internal" not in text
+    assert all(len(d) <= 200 for d in _values(op.output_schema, "description"))
+    leaves = op.leaves()
+    assert {"next_cursor", "items[].node_id", "items[].child", "field_299"} <= set(leaves)
+    assert leaves["items[].child"]["type"] == "object"
+
+
+def _values(node, key):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, str):
+                yield v
+            yield from _values(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _values(v, key)
