@@ -100,8 +100,26 @@ def run_stats(manifest: Manifest) -> dict[str, Any]:
         **({"pass_at_k": total["pass_at_k"]} if "pass_at_k" in total else {}),
         "usage": usage.model_dump(), "elapsed_s": round(elapsed, 2),
         "completion_tokens_per_s": round(usage.completion_tokens / elapsed, 2) if elapsed else 0.0,
+        **({"teacher": teacher_share(manifest, elapsed)} if "teacher" in total else {}),
         "history": history(manifest),
     }
+
+
+def teacher_share(manifest: Manifest, elapsed: float) -> dict[str, Any]:
+    """The teacher's busy share (time with a request in flight over generation time) and prefix-cache
+    hit rate. Busy time is metered per worker; with several workers on one engine the busiest one's
+    share is reported: a lower bound of the engine's, exact with one worker (the inline executor)."""
+    total: dict[str, Any] = {}
+    per_session: dict[str | None, dict[str, float]] = {}
+    for c in manifest.commits:
+        t = c.counters.get("teacher") or {}
+        total = merge(total, t)
+        per_session[c.session] = merge(per_session.get(c.session, {}), t.get("busy_s") or {})
+    busy = sum(max(m.values(), default=0.0) for m in per_session.values())
+    prompt = int(total.get("prompt_tokens", 0))
+    return {"busy_share": round(min(1.0, busy / elapsed), 3) if elapsed else 0.0,
+            "prefix_cache_hit_rate": round(int(total.get("cached_tokens", 0)) / prompt, 3) if prompt else 0.0,
+            "requests": int(total.get("requests", 0)), "workers_metered": len(total.get("busy_s") or {})}
 
 
 def history(manifest: Manifest) -> list[dict[str, Any]]:

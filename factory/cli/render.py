@@ -29,6 +29,10 @@ def summary_table(stats: dict[str, Any], wall_s: float | None = None) -> Table:
     t.add_row("tokens in / out", f"{u['prompt_tokens']} / {u['completion_tokens']}")
     t.add_row("output tokens/s", f"{stats['completion_tokens_per_s']:.1f}")
     t.add_row("generation time", f"{stats['elapsed_s']:.1f} s")
+    if stats.get("teacher"):
+        tm = stats["teacher"]
+        t.add_row("teacher busy / prefix cache", f"{tm['busy_share']:.0%} of the time / {tm['prefix_cache_hit_rate']:.0%} "
+                                                 "of prompt tokens")
     if wall_s is not None:
         t.add_row("wall time (this call)", f"{wall_s:.1f} s")
     return t

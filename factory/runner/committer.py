@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -22,7 +23,7 @@ from factory.pipeline.view import PipelineView
 from factory.records import from_table, to_table
 from factory.runner.worker import ChunkResult
 from factory.shards.writer import write_shard
-from factory.stats import counters_for
+from factory.stats import counters_for, merge
 from factory.trajectory import Trajectory, Usage
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,11 @@ class Committer:
         now = time.monotonic()
         counters = counters_for(self.rows, self.view.stat_keys, self.view.attempt_key)
         counters["elapsed_s"] = round(now - self.last_commit, 3)
+        teacher: dict[str, Any] = {}
+        for r in self.buffer:
+            teacher = merge(teacher, r.teacher)
+        if teacher:
+            counters["teacher"] = teacher
         commit = Commit(seq=seq, accepted=files["accepted"], rejected=files["rejected"], signatures=files["signatures"],
                         chunk_ids=[r.chunk_id for r in self.buffer],
                         task_ids=[t for r in self.buffer for t in r.task_ids], usage=usage, counters=counters,

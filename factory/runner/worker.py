@@ -17,6 +17,7 @@ from factory.dedup.signature import Signature, Signer
 from factory.errors import TeacherUnavailable
 from factory.pipeline.registry import PipelineRef
 from factory.teacher.base import Teacher
+from factory.teacher.meter import MeteredTeacher
 from factory.teacher.recording import RecordingTeacher
 from factory.trajectory import Task, Trajectory, Usage
 from factory.verify.decide import decide
@@ -34,6 +35,7 @@ class ChunkResult:
     seconds: float
     logs: list[dict[str, Any]] = field(default_factory=list)  # records from a Ray worker, for run.log
     signatures: dict[str, Signature] = field(default_factory=dict)  # dedup signatures of accepted rows, by id
+    teacher: dict[str, Any] = field(default_factory=dict)  # the worker's teacher meter since its last chunk
 
 
 def error_row(task: Task, exc: BaseException) -> Trajectory:
@@ -55,7 +57,7 @@ class ChunkWorker:
         self.pipeline = PipelineRef(pipeline).load()(self.cfg)
         self.pipeline.open()
         self.verifiers = generic_verifiers(self.cfg.verify, self.pipeline.repetition_per_message) + self.pipeline.verifiers()
-        self.teacher = teacher
+        self.teacher = MeteredTeacher(teacher)
         self.run_id = run_id
         self.signer = Signer(self.cfg.dedup)
         self._sem: asyncio.Semaphore | None = None
@@ -78,7 +80,7 @@ class ChunkWorker:
         # Hashing is the costly part of dedup: done here, where workers scale out, not in the committer.
         sigs = {r.id: self.signer.sign(r) for r in rows if r.accepted}
         return ChunkResult(chunk_id, [t.id for t in parsed], rows, usage, time.monotonic() - t0,
-                           self.drain_logs(), sigs)
+                           self.drain_logs(), sigs, self.teacher.take())
 
     async def _one(self, task: Task) -> list[Trajectory]:
         assert self._sem is not None

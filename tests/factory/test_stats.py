@@ -47,3 +47,19 @@ def test_run_stats_sum_commits_and_rates():
     rates = pass_rates(s)
     assert rates == {"tasks": 2, "k": 2, "pass@1": 0.25, "pass@2": 0.5}
     assert merge({"a": {"b": 1}, "s": "x"}, {"a": {"b": 2, "c": 1}, "s": "y"}) == {"a": {"b": 3, "c": 1}, "s": "y"}
+
+
+def test_teacher_busy_share_takes_the_busiest_worker_per_session():
+    """Two workers on one engine in session s1 (their busy times overlap: the busiest counts), one in
+    s2; prefix-cache hits over all prompt tokens. A run without meters has no `teacher` entry."""
+    def commit(i, session, elapsed, busy, prompt, cached):
+        c = {"elapsed_s": elapsed, "teacher": {"busy_s": busy, "requests": 1, "prompt_tokens": prompt,
+                                               "cached_tokens": cached}}
+        return Commit(seq=i, accepted=None, rejected=None, chunk_ids=[], task_ids=[], usage=Usage(), counters=c,
+                      committed_at=0.0, session=session)
+    commits = [commit(0, "s1", 4.0, {"w1": 3.0, "w2": 1.0}, 100, 30), commit(1, "s1", 4.0, {"w1": 2.0, "w2": 3.5}, 100, 10),
+               commit(2, "s2", 2.0, {"w3": 1.0}, 200, 160)]
+    s = run_stats(Manifest(run_id="r", pipeline="p", config_sha256="x", commits=commits))
+    assert s["teacher"] == {"busy_share": round((5.0 + 1.0) / 10.0, 3), "prefix_cache_hit_rate": 0.5, "requests": 3,
+                            "workers_metered": 3}
+    assert "teacher" not in run_stats(Manifest(run_id="r", pipeline="p", config_sha256="x", commits=[]))

@@ -24,6 +24,8 @@ def test_run_commits_every_task_once(make_cfg, scripted_toy):
     assert acc and all(r["reject_reason"] is None for r in acc)
     assert {r["reject_reason"] for r in rej} == {"colour_named:colour_missing"}
     assert out.stats["tasks"] == 10 and out.stats["usage"]["teacher_calls"] == 20
+    teacher = out.stats["teacher"]  # metered by the worker: every request, busy share of generation time
+    assert teacher["requests"] == 20 and teacher["workers_metered"] == 1 and 0.0 <= teacher["busy_share"] <= 1.0
     assert (out.run_dir / "config.yaml").read_text().count("pipeline_options") == 1
     assert json.loads((out.run_dir / "stats.json").read_text())["tasks"] == 10
     m = load_manifest(out.run_dir)  # the workers' dedup signatures are committed beside each accepted shard
