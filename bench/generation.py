@@ -93,7 +93,7 @@ def _factory_run(teacher: LocalVLLMTeacher, n: int, turns: int, max_tokens: int,
 def _factory_ray_run(n: int, turns: int, max_tokens: int, seed: int, out_dir: str) -> dict[str, float]:
     """The path users run: Ray executor, the embedded teacher as a Ray actor (its own engine, same
     settings). Generation seconds come from the run's commits (the engine start is not in them);
-    prefix-cache hits are inside the actor, so not counted here."""
+    prompt and prefix-cache tokens from the run's teacher meter (what the actor's engine reported)."""
     cfg = RunConfig.model_validate({
         "pipeline": "bench.workloads:Chat", "name": f"gen-ray-{turns}-{seed}", "output_dir": out_dir, "seed": seed,
         "teacher": {"sampling": sampling(max_tokens).model_dump()},
@@ -101,14 +101,36 @@ def _factory_ray_run(n: int, turns: int, max_tokens: int, seed: int, out_dir: st
         "shards": {"flush_seconds": 3600},
         "runner": {"executor": "ray", "workers": 1, "chunk_size": n, "trajectories_in_flight": n}})
     outcome = driver.run(cfg)
+    meter = outcome.stats.get("teacher") or {}
     return {"seconds": outcome.stats["elapsed_s"], "tokens": outcome.stats["usage"]["completion_tokens"],
-            "prompt_tokens": 0, "cached": 0}
+            "prompt_tokens": meter.get("prompt_tokens", 0), "cached": meter.get("cached_tokens", 0),
+            "busy_share": meter.get("busy_share", 0.0)}
+
+
+def _branching(teacher: LocalVLLMTeacher, n: int, out_dir: str) -> dict[str, Any]:
+    """Prefill with and without reuse on a branching workload (bench.workloads:Branching through `factory
+    run`): without reuse every prompt token is prefilled; with the engine's prefix cache only those it
+    did not hold (vLLM's per-request cached-token count, summed by the run's teacher meter)."""
+    cfg = RunConfig.model_validate({
+        "pipeline": "bench.workloads:Branching", "name": "gen-branching", "output_dir": out_dir, "seed": 0,
+        "teacher": {"sampling": sampling(64).model_dump()},
+        "pipeline_options": {"prompts": n, "turns": 4, "at": 3, "branches": 3, "max_tokens": 64},
+        "runner": {"executor": "inline", "chunk_size": n, "trajectories_in_flight": n}})
+    t0 = time.perf_counter()
+    stats = driver.run(cfg, teacher=teacher).stats
+    m = stats["teacher"]
+    prefilled = m["prompt_tokens"] - m["cached_tokens"]
+    return {"conversations": n, "branches": 3, "requests": m["requests"], "prompt_tokens": m["prompt_tokens"],
+            "prefilled_tokens": prefilled, "reduction": m["prompt_tokens"] / prefilled if prefilled else 0.0,
+            "busy_share": m["busy_share"], "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def _side(runs: list[dict[str, float]]) -> dict[str, Any]:
     tps = [r["tokens"] / r["seconds"] for r in runs]
     prompt_toks = sum(r["prompt_tokens"] for r in runs)
+    busy = [r["busy_share"] for r in runs if "busy_share" in r]
     return {"output_tokens_per_s": summary(tps), "output_tokens": runs[0]["tokens"],
+            **({"busy_share": summary(busy)} if busy else {}),
             "seconds": summary([r["seconds"] for r in runs]),
             "prefix_cache_hit_rate": (sum(r["cached"] for r in runs) / prompt_toks) if prompt_toks else 0.0}
 
@@ -143,6 +165,7 @@ def run(repeats: int = 3) -> dict[str, Any]:
                              "raw_engine": raw_s, "factory": fac_s,
                              "ratio": fac_s["output_tokens_per_s"]["median"] / raw_s["output_tokens_per_s"]["median"],
                              "factory_trajectories_per_s": convs / fac_s["seconds"]["median"]}
+            out["branching"] = _branching(teacher, max(4, n // 4), tmp)
     finally:
         teacher.shutdown()
     if os.environ.get("BENCH_RAY", "1") != "0":

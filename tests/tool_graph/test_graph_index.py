@@ -61,6 +61,32 @@ def pairwise(specs: list[ToolSpec]) -> list[graph.Edge]:
 def test_the_index_finds_the_pairwise_edges(seed):
     specs = _catalogue(seed, 120)
     want = pairwise(specs)
-    got = graph.build(specs).edges
+    got = graph.build(specs, fan_in=None).edges
     assert len(want) > 50 and {e.kind for e in want} == {"field", "resource"}
     assert [e.model_dump() for e in got] == [e.model_dump() for e in want]
+
+
+def _api_tool(name: str, api: str, inputs: list[str], outputs: list[str]) -> ToolSpec:
+    return ToolSpec(name=name, description="d", source="openapi", origin=f"{api}.json GET /{name}", executable=False,
+                    parameters={"type": "object", "properties": {k: {"type": "string"} for k in inputs},
+                                "required": inputs},
+                    output_schema={"type": "object", "properties": {k: {"type": "string"} for k in outputs}})
+
+
+def test_an_input_with_many_producers_keeps_fan_in_of_them_its_own_api_first():
+    """60 APIs each produce `account_id`; every consumer keeps FAN_IN producers, its own API's among
+    them; the choice is stable and spread over the producers; under the cap nothing changes."""
+    specs = [_api_tool(f"get_account_{a}", f"api{a}", [], ["account_id"]) for a in range(60)]
+    specs += [_api_tool(f"list_orders_{a}", f"api{a}", ["account_id"], ["order_ref"]) for a in range(60)]
+    g = graph.build(specs)
+    feeding: dict[str, set[str]] = {}
+    for e in g.edges:
+        feeding.setdefault(e.target, set()).add(e.source)
+    for a in range(60):
+        got = feeding[f"list_orders_{a}"]
+        assert len(got) == graph.FAN_IN and f"get_account_{a}" in got
+    used = set().union(*feeding.values())
+    assert len(used) > 40  # the rotation spreads consumers over most producers
+    assert [e.model_dump() for e in graph.build(specs).edges] == [e.model_dump() for e in g.edges]
+    few = specs[:5] + specs[60:65]
+    assert len(graph.build(few).edges) == len(graph.build(few, fan_in=None).edges) == 5 * 5
