@@ -53,10 +53,10 @@ async def _raw(engine: Any, n: int, turns: int, max_tokens: int, seed: int) -> t
     async def conversation(i: int) -> None:
         msgs = [{"role": "user", "content": prompt(i)}]
         for turn in range(turns):
-            text = engine.render(msgs)  # the model's chat template, as the factory renders it
+            req = ChatRequest(messages=msgs, sampling=sampling(max_tokens), seed=seed + i * 100 + turn)
+            text = engine.render(req)  # the model's chat template, as the factory renders it
             # The same SamplingParams the factory sends (FINAL_ONLY output, seed per request).
-            params = engine.sampling_params(ChatRequest(messages=msgs, sampling=sampling(max_tokens),
-                                                        seed=seed + i * 100 + turn))
+            params = engine.sampling_params(req)
             final = None
             async for out in engine.engine.generate(text, params, uuid.uuid4().hex):
                 final = out
