@@ -91,7 +91,7 @@ class MathPipeline(Pipeline):
         msgs = [Message(role="system", content=system_prompt(module.focus)),
                 Message(role="user", content=p.question)]
         res = await episode.attempt(teacher, msgs, toolbox, self.cfg.teacher.sampling, episode.Budget.of(o),
-                                    seed=derive_seed(task.seed, "attempt", attempt), affinity=task.id,
+                                    seed=derive_seed(task.seed, "attempt", attempt), affinity=f"{task.id}/{attempt}",
                                     guide=MathGuide(module.tools, o.note_max_chars, p.form) if o.guided else None,
                                     aside=DEMO if o.demonstration else "")
         meta: dict[str, Any] = {k: getattr(p, k) for k in META_KEYS}
