@@ -162,15 +162,21 @@ def start(p: Plan, add: int | None, stack: contextlib.ExitStack, progress: Progr
     if use_ray:
         progress.status("starting Ray")
         stack.enter_context(RaySession(cfg))
+    # Workers first: on Ray they start (and open the pipeline's environment) while the engine loads.
+    st.executor = executor = (RayExecutor if use_ray else InlineExecutor)(cfg, manifest.run_id, p.ref.target)
+    stack.callback(lambda: run_log.write_many(executor.close()))
     progress.status(f"starting teacher ({cfg.teacher.backend})")
     handle = TeacherHandle(teacher) if teacher else build_teacher(cfg.teacher, use_ray=use_ray,
                                                                   log_sink=run_log.write_many)
     stack.callback(handle.close)
+    # Workers still stop before the teacher (a chunk cut short ends while its teacher is there);
+    # the callback registered above is then a no-op.
+    stack.callback(lambda: run_log.write_many(executor.close()))
     info = handle.teacher.info
     log.info("teacher ready: %s %s, sampling %s", info.backend, info.model, info.sampling)
     provenance.record(run_dir, info.model_dump(), handle.model_path)
-    st.executor = (RayExecutor if use_ray else InlineExecutor)(cfg, handle.teacher, manifest.run_id, p.ref.target)
-    stack.callback(lambda: run_log.write_many(st.executor.close()))
+    progress.status("starting workers")
+    executor.attach(handle.teacher)
     st.committer = Committer(cfg, run_dir, manifest, view)
     stack.callback(st.committer.close)
     progress.start(len(tasks), len(tasks) - len(pending))

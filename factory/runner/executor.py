@@ -1,5 +1,7 @@
 """Where chunks run: Ray actors (default; local or an existing cluster) or inline in the driver's
-event loop (debugging). Both hand back awaitables, so the driver has one code path."""
+event loop (debugging). Both hand back awaitables, so the driver has one code path. Workers start
+before the teacher (`attach` hands it over): their start-up overlaps the engine's load instead of
+following it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 
 from factory import logs
 from factory.config import RunConfig
-from factory.errors import WorkersLost, plain_error
+from factory.errors import WorkersLost, plain_error, strip_ansi
 from factory.runner.worker import ChunkResult, ChunkWorker
 from factory.teacher.base import Teacher
 
@@ -26,8 +28,12 @@ log = logging.getLogger(__name__)
 class InlineExecutor:
     """One worker in the driver's own event loop; its log records go straight to the run log."""
 
-    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str, pipeline: str):
-        self.workers = [ChunkWorker(cfg.model_dump(mode="json"), teacher, run_id, pipeline)]
+    def __init__(self, cfg: RunConfig, run_id: str, pipeline: str):
+        self.workers = [ChunkWorker(cfg.model_dump(mode="json"), None, run_id, pipeline)]
+
+    def attach(self, teacher: Teacher) -> None:
+        for w in self.workers:
+            w.attach(teacher)
 
     def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> Awaitable[ChunkResult]:
         return self.workers[0].run_chunk(chunk_id, tasks)
@@ -46,19 +52,37 @@ class RayExecutor:
     each worker close its pipeline (sandbox pools, helper processes) before the actor is killed, and
     returns their last log records."""
 
-    def __init__(self, cfg: RunConfig, teacher: Teacher, run_id: str, pipeline: str):
+    def __init__(self, cfg: RunConfig, run_id: str, pipeline: str):
         import ray
 
-        self.cfg, self.args = cfg, (cfg.model_dump(mode="json"), teacher, run_id, pipeline)
+        self.cfg, self.run_id, self.pipeline = cfg, run_id, pipeline
+        self.teacher: Teacher | None = None
         self.remote = ray.remote(ChunkWorker)
         self.restarts = 0
         self.workers = [self._spawn() for _ in range(cfg.runner.workers)]
 
     def _spawn(self) -> Any:
+        """A worker actor; one started after `attach` (a replacement) gets the teacher at once."""
         opts: dict[str, Any] = {"num_cpus": 1, "max_concurrency": 1000, "max_restarts": 0}
         if self.cfg.runner.worker_resources:
             opts["resources"] = dict(self.cfg.runner.worker_resources)
-        return self.remote.options(**opts).remote(*self.args, buffer_logs=True)
+        return self.remote.options(**opts).remote(self.cfg.model_dump(mode="json"), self.teacher, self.run_id,
+                                                  self.pipeline, buffer_logs=True)
+
+    def attach(self, teacher: Teacher) -> None:
+        """Hand every worker the teacher; returns when all are up (a worker whose pipeline failed to
+        open raises here, before any chunk is sent)."""
+        import ray
+
+        self.teacher = teacher
+        try:
+            ray.get([w.attach.remote(teacher) for w in self.workers])
+        except ray.exceptions.RayActorError as e:
+            # Ray keeps only the text of an error raised while the actor started: its last line is
+            # the cause ("module.Error: message").
+            lines = [ln.strip() for ln in strip_ansi(getattr(e, "error_msg", "") or str(e)).splitlines() if ln.strip()]
+            raise WorkersLost(f"a chunk worker could not start: {lines[-1] if lines else plain_error(e)}. "
+                              "Committed shards are intact; fix the cause and rerun") from None
 
     async def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> ChunkResult:
         from ray.exceptions import ActorUnavailableError, RayActorError

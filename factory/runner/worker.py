@@ -1,7 +1,8 @@
 """A worker runs whole chunks: many trajectories concurrently (so the teacher engine stays
 batched), then decides what each row is (factory.verify.decide). The same class runs inline or as
 a Ray actor. It owns its pipeline's resources: opened when the worker starts, closed by `close()`
-(docs/architecture.md, "Lifecycle")."""
+(docs/architecture.md, "Lifecycle"). The teacher is attached after the worker has started, so a
+pipeline's environment (sandbox pools, tool servers) comes up while the teacher's engine loads."""
 
 from __future__ import annotations
 
@@ -45,10 +46,11 @@ def error_row(task: Task, exc: BaseException) -> Trajectory:
 
 
 class ChunkWorker:
-    def __init__(self, cfg: dict[str, Any], teacher: Teacher, run_id: str, pipeline: str, *,
+    def __init__(self, cfg: dict[str, Any], teacher: Teacher | None, run_id: str, pipeline: str, *,
                  buffer_logs: bool = False):
         """`pipeline` is the resolved `module:Class` target (a worker on another node needs no
-        registry). `buffer_logs`: keep log records to hand back with results (Ray workers)."""
+        registry). `teacher`: None until `attach`. `buffer_logs`: keep log records to hand back with
+        results (Ray workers)."""
         ours = {pipeline.split(".", 1)[0].split(":", 1)[0]}  # the pipeline's own package logs at INFO too
         self.buffer = logs.LogBuffer(extra_components=ours) if buffer_logs else None
         if self.buffer is not None:
@@ -57,12 +59,17 @@ class ChunkWorker:
         self.pipeline = PipelineRef(pipeline).load()(self.cfg)
         self.pipeline.open()
         self.verifiers = generic_verifiers(self.cfg.verify, self.pipeline.repetition_per_message) + self.pipeline.verifiers()
-        self.teacher = MeteredTeacher(teacher)
+        self.teacher = MeteredTeacher(teacher) if teacher is not None else None
         self.run_id = run_id
         self.signer = Signer(self.cfg.dedup)
         self._sem: asyncio.Semaphore | None = None
 
+    def attach(self, teacher: Teacher) -> None:
+        """Give the worker its teacher; returns once the worker (and its pipeline) is up."""
+        self.teacher = MeteredTeacher(teacher)
+
     async def run_chunk(self, chunk_id: str, tasks: list[dict[str, Any]]) -> ChunkResult:
+        assert self.teacher is not None, "attach a teacher before running chunks"
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.cfg.runner.trajectories_in_flight)
         t0 = time.monotonic()
@@ -84,6 +91,7 @@ class ChunkWorker:
 
     async def _one(self, task: Task) -> list[Trajectory]:
         assert self._sem is not None
+        assert self.teacher is not None
         with logs.log_context(task_id=task.id):
             async with self._sem:
                 t0 = time.monotonic()

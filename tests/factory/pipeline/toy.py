@@ -14,6 +14,7 @@ from factory.pipeline import Pipeline
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Teacher
 from factory.trajectory import Message, Task, Trajectory, Verdict
+from factory.errors import UserError
 from tf_common import Strict
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class ToyOptions(Strict):
     tries: int = Field(2, ge=1)
     marker: str | None = Field(None, description="file that open/close append to (lifecycle tests, any process)")
     padding: int = Field(0, ge=0, description="characters of context added to each question (rows of a real size)")
+    fail_open: str | None = Field(None, description="open() raises a UserError with this text (start-up failures)")
 
 
 class ColourNamed:
@@ -61,6 +63,8 @@ class Toy(Pipeline):
     def open(self) -> None:
         type(self).opened += 1
         self._mark("open")
+        if self.options.fail_open:
+            raise UserError(self.options.fail_open)
 
     def close(self) -> None:
         type(self).closed += 1

@@ -19,7 +19,8 @@ TOY = "tests.factory.pipeline.toy:Toy"
 def test_inline_runs_a_chunk_and_closes_the_pipeline():
     cfg = RunConfig(pipeline=TOY, pipeline_options={"tasks": 2})
     closed = Toy.closed
-    ex = executor.InlineExecutor(cfg, ScriptedTeacher(toy_reply), "run-1", TOY)
+    ex = executor.InlineExecutor(cfg, "run-1", TOY)
+    ex.attach(ScriptedTeacher(toy_reply))
     tasks = [t.model_dump() for t in Toy(cfg).tasks()]
     res = asyncio.run(ex.submit(0, "chunk-x", tasks))
     assert res.chunk_id == "chunk-x" and res.task_ids == ["toy-0", "toy-1"] and len(res.rows) == 4

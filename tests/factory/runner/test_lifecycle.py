@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from factory.errors import TeacherUnavailable
+from factory.errors import TeacherUnavailable, WorkersLost, explain
 from factory.runner import driver
 from sandboxes import docker_backend
 from tests.fakes.scripted import ScriptedTeacher
@@ -95,3 +95,25 @@ def test_ray_workers_close_their_pipeline_and_forward_logs(tmp_path):
     inside = [r for r in log if r["component"] == "tests.factory.pipeline.toy"]
     assert len(inside) == 6 and all(r["task_id"] and r["chunk_id"] and r["run_id"] == run_id for r in inside)
     assert {r["message"] for r in inside} == {"asking for red", "asking for green", "asking for blue"}
+
+
+def test_a_ray_worker_that_cannot_start_fails_the_run_in_one_line_before_any_request(tmp_path):
+    """Workers start before the teacher is handed over: one whose pipeline cannot open stops the
+    run with the cause, no chunk is sent, and nothing is left behind."""
+    from tests.factory.pipeline.toy import toy_reply
+
+    cfg = driver.RunConfig.model_validate({
+        "pipeline": TOY, "output_dir": str(tmp_path / "runs"), "name": "toy",
+        "runner": {"executor": "ray", "workers": 1}, "dedup": {"near": False},
+        "pipeline_options": {"fail_open": "toy.marker: cannot write there; pass a writable file"}})
+    before = _leftovers()
+    teacher = ScriptedTeacher(toy_reply)
+    with pytest.raises(WorkersLost) as err:
+        driver.run(cfg, teacher=teacher)
+    code, line = explain(err.value)
+    assert code == 1 and "\n" not in line
+    assert "a chunk worker could not start: " in line and "UserError: toy.marker: cannot write there" in line
+    assert teacher.calls == []
+    after = _leftovers()
+    for what in before:
+        assert after[what] <= before[what], f"left behind after a failed Ray start: {what}"
