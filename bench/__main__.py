@@ -47,21 +47,27 @@ def report(res: dict[str, Any], console: Console) -> None:
     if g:
         t = Table("workload", "raw engine tok/s", "factory tok/s (inline)", "factory/raw", "prefix hit raw / factory",
                   "factory tok/s (Ray executor)", "Ray/raw", title=f"generation: {g['model']} (engine {g['engine']})")
-        for name in ("single_turn", "multi_turn"):
+        names = [k for k in ("single_turn", "multi_turn", "steady_state") if k in g]
+        for name in names:
             w = g[name]
             ray_side = w.get("factory_ray")
-            t.add_row(f"{name} ({w['conversations']}×{w['turns']}×{w['max_tokens']} tok)",
+            chunks = -(-w["conversations"] // w["chunk_size"]) if "chunk_size" in w else 1
+            t.add_row(f"{name} ({w['conversations']}×{w['turns']}×{w['max_tokens']} tok, "
+                      f"{w.get('concurrency', w['conversations'])} at once, {chunks} chunk{'s' * (chunks > 1)})",
                       _m(w["raw_engine"]["output_tokens_per_s"]), _m(w["factory"]["output_tokens_per_s"]),
                       f"{w['ratio']:.3f}", f"{w['raw_engine']['prefix_cache_hit_rate']:.0%} / "
                                            f"{w['factory']['prefix_cache_hit_rate']:.0%}",
                       _m(ray_side["output_tokens_per_s"]) if ray_side else "-",
                       f"{w['ratio_ray']:.3f}" if ray_side else "-")
         console.print(t)
-        for name in ("single_turn", "multi_turn"):
+        for name in names:
             ray_side = g[name].get("factory_ray")
             if ray_side:
+                wall = ray_side.get("wall_s_incl_start")
                 console.print(f"Ray executor, {name}: prefix-cache hit {ray_side['prefix_cache_hit_rate']:.0%}, "
-                              f"teacher busy {ray_side['busy_share']['median']:.0%} of generation time")
+                              f"teacher busy {ray_side['busy_share']['median']:.0%} of generation time, "
+                              f"generation {ray_side['seconds']['median']:.1f} s"
+                              + (f" of {wall['median']:.1f} s wall with Ray's and the engine's start" if wall else ""))
         b = g.get("branching")
         if b:
             console.print(f"branching ({b['conversations']} roots × {b['branches']} branches sharing 3 of 4 turns, "

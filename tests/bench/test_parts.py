@@ -28,3 +28,35 @@ def test_dedup_rebuild_part_gives_the_same_index_both_ways():
     out = dedup_rebuild.run(n=2500)
     assert out["same_index"] and out["indexed"] == out["rows"] == 2500
     assert out["index_bytes_per_row"] > 512 and out["sidecar_bytes_per_row"] >= 512  # 128 × 4-byte hash values
+
+
+def test_generation_workloads_hold_the_same_concurrency_on_both_sides():
+    import asyncio
+    from types import SimpleNamespace
+
+    from bench.generation import Workload, _raw
+
+    w = Workload(conversations=12, turns=2, max_tokens=4, concurrency=3, chunk_size=2)
+    runner = w.runner("ray")
+    # the factory side: the worker holds `concurrency` trajectories and always has a task queued beyond them
+    assert runner["trajectories_in_flight"] == 3 and runner["chunks_in_flight"] * runner["chunk_size"] > 3
+
+    live, peak = [0], [0]
+
+    class Engine:
+        render = staticmethod(lambda req: "text")
+        sampling_params = staticmethod(lambda req: None)
+
+        class engine:  # noqa: N801 - mirrors AsyncLLM's attribute
+            @staticmethod
+            async def generate(text, params, rid):
+                live[0] += 1
+                peak[0] = max(peak[0], live[0])
+                await asyncio.sleep(0)
+                live[0] -= 1
+                yield SimpleNamespace(outputs=[SimpleNamespace(token_ids=[1, 2, 3, 4], text="x")],
+                                      prompt_token_ids=[1] * 10, num_cached_tokens=0)
+
+    out, prompt_tokens, _ = asyncio.run(_raw(Engine(), w, seed=0))
+    assert out == 12 * 2 * 4 and prompt_tokens == 12 * 2 * 10
+    assert peak[0] == 3  # the raw side holds the same concurrency, no more
