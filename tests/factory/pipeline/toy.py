@@ -10,11 +10,11 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from factory.errors import UserError
 from factory.pipeline import Pipeline
 from factory.seeding import derive_seed
 from factory.teacher.base import ChatRequest, Teacher
 from factory.trajectory import Message, Task, Trajectory, Verdict
-from factory.errors import UserError
 from tf_common import Strict
 
 log = logging.getLogger(__name__)
