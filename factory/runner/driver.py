@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,15 @@ def start(p: Plan, add: int | None, stack: contextlib.ExitStack, progress: Progr
         reap_stale_temp_dirs()
     if not pending:
         return st
+    with _failure_logged():
+        _start_engines(p, st, stack, progress, teacher)
+    return st
+
+
+def _start_engines(p: Plan, st: Started, stack: contextlib.ExitStack, progress: Progress,
+                   teacher: Teacher | None) -> None:
+    cfg, manifest, run_log = p.cfg, st.manifest, st.run_log
+    use_ray = cfg.runner.executor == "ray"
     stack.callback(progress.stop)
     progress.status("preparing the pipeline's environment")
     p.pipeline.preflight()
@@ -174,13 +183,12 @@ def start(p: Plan, add: int | None, stack: contextlib.ExitStack, progress: Progr
     stack.callback(lambda: run_log.write_many(executor.close()))
     info = handle.teacher.info
     log.info("teacher ready: %s %s, sampling %s", info.backend, info.model, info.sampling)
-    provenance.record(run_dir, info.model_dump(), handle.model_path)
+    provenance.record(st.run_dir, info.model_dump(), handle.model_path)
     progress.status("starting workers")
     executor.attach(handle.teacher)
-    st.committer = Committer(cfg, run_dir, manifest, view)
+    st.committer = Committer(cfg, st.run_dir, manifest, p.pipeline.view())
     stack.callback(st.committer.close)
-    progress.start(len(tasks), len(tasks) - len(pending))
-    return st
+    progress.start(len(st.tasks), len(st.tasks) - len(st.pending))
 
 
 def drive(cfg: RunConfig, st: Started, progress: Progress) -> None:
@@ -198,12 +206,26 @@ def drive(cfg: RunConfig, st: Started, progress: Progress) -> None:
         log.error("%s", full, extra=logs.FINAL)
         raise full from None
     except BaseException as e:
-        known = explain(e)
-        if known is not None:
-            log.error("%s", known[1], extra=logs.FINAL)
-        else:
-            log.error("run failed: %s: %s", type(e).__name__, e, exc_info=True)
+        _log_failure(e)
         raise
+
+
+@contextlib.contextmanager
+def _failure_logged() -> Iterator[None]:
+    try:
+        yield
+    except BaseException as e:
+        _log_failure(e)
+        raise
+
+
+def _log_failure(e: BaseException) -> None:
+    """Into run.log once, in the words the CLI prints; a failure that is not expected with its traceback."""
+    known = explain(e)
+    if known is not None:
+        log.error("%s", known[1], extra=logs.FINAL)
+    else:
+        log.error("run failed: %s: %s", type(e).__name__, e, exc_info=True)
 
 
 def finish(st: Started) -> dict[str, Any]:

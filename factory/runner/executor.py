@@ -75,14 +75,24 @@ class RayExecutor:
         import ray
 
         self.teacher = teacher
-        try:
-            ray.get([w.attach.remote(teacher) for w in self.workers])
-        except ray.exceptions.RayActorError as e:
+        refs = [(w, w.attach.remote(teacher)) for w in self.workers]
+        failed: list[BaseException] = []
+        for w, ref in refs:
+            try:
+                ray.get(ref)
+            except ray.exceptions.RayActorError as e:
+                # It never opened its pipeline, so there is nothing to close: killed now, while the
+                # workers that did start are closed with the run (their sandboxes, servers).
+                failed.append(e)
+                ray.kill(w)
+                self.workers.remove(w)
+        if failed:
             # Ray keeps only the text of an error raised while the actor started: its last line is
             # the cause ("module.Error: message").
+            e = failed[0]
             lines = [ln.strip() for ln in strip_ansi(getattr(e, "error_msg", "") or str(e)).splitlines() if ln.strip()]
             raise WorkersLost(f"a chunk worker could not start: {lines[-1] if lines else plain_error(e)}. "
-                              "Committed shards are intact; fix the cause and rerun") from None
+                              "Committed shards are intact; fix the cause and rerun")
 
     async def submit(self, i: int, chunk_id: str, tasks: list[dict[str, Any]]) -> ChunkResult:
         from ray.exceptions import ActorUnavailableError, RayActorError

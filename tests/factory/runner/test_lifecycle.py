@@ -117,3 +117,6 @@ def test_a_ray_worker_that_cannot_start_fails_the_run_in_one_line_before_any_req
     after = _leftovers()
     for what in before:
         assert after[what] <= before[what], f"left behind after a failed Ray start: {what}"
+    # the worker that never started is not asked to close a pipeline it never opened
+    logged = "".join(p.read_text() for p in (tmp_path / "runs").rglob("run.log"))
+    assert "could not start" in logged and "could not close" not in logged
