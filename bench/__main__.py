@@ -46,7 +46,8 @@ def report(res: dict[str, Any], console: Console) -> None:
     g = res.get("generation")
     if g:
         t = Table("workload", "raw engine tok/s", "factory tok/s (inline)", "factory/raw", "prefix hit raw / factory",
-                  "factory tok/s (Ray executor)", "Ray/raw", title=f"generation: {g['model']} (engine {g['engine']})")
+                  "factory tok/s (Ray executor)", "Ray/raw", title=f"generation: {g['model']} (engine {g['engine']})"
+                  + ("; each Ray run right after its repeat's raw run" if g.get("ray_interleaved") else ""))
         names = [k for k in ("single_turn", "multi_turn", "steady_state") if k in g]
         for name in names:
             w = g[name]

@@ -20,7 +20,7 @@ from factory.config import RunConfig, SamplingConfig, TeacherConfig
 from factory.runner import driver
 from factory.teacher.base import ChatRequest, ChatResult, Teacher
 from factory.teacher.build import LocalVLLMTeacher, resolve_model
-from factory.teacher.vllm_engine import engine_kwargs
+from factory.teacher.vllm_engine import engine_kwargs, has_cuda
 from factory.trajectory import TeacherInfo
 
 
@@ -172,15 +172,23 @@ def run(repeats: int = 3) -> dict[str, Any]:
                  "multi_turn": Workload(half, 3, 64, half, half),
                  # 4× the multi-turn conversations at its concurrency, in chunks of an eighth of it.
                  "steady_state": Workload(4 * half, 3, 64, half, max(1, half // 8))}
+    with_ray = os.environ.get("BENCH_RAY", "1") != "0"
     t0 = time.perf_counter()
     resolved = resolve_model(tcfg)
     teacher = LocalVLLMTeacher(tcfg, resolved, "bench")
     start_s = time.perf_counter() - t0
     kw = engine_kwargs(tcfg, resolved)
-    out: dict[str, Any] = {"model": resolved, "engine_start_s": start_s,
+    # On CPU the in-process engine idles beside the Ray actor's own engine, so each Ray run follows its
+    # raw run within a minute: this VM's speed drifts by several per cent over the bench's half hour,
+    # and Ray runs measured after all raw ones once read a multi-turn ratio of 0.90 that side by side
+    # is 0.98. (Idle, the in-process engine uses no CPU ~5 s after its last request; a Ray run spends
+    # longer than that starting.) One GPU cannot hold both engines: there the Ray runs come after.
+    interleave = with_ray and not has_cuda()
+    out: dict[str, Any] = {"model": resolved, "engine_start_s": start_s, "ray_interleaved": interleave,
                            "engine": {k: kw.get(k) for k in ("max_num_seqs", "enable_prefix_caching", "max_model_len",
                                                              "enforce_eager", "enable_chunked_prefill",
                                                              "max_num_batched_tokens")}}
+    ray_runs: dict[str, list[dict[str, float]]] = {name: [] for name in workloads}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for name, w in workloads.items():
@@ -188,9 +196,11 @@ def run(repeats: int = 3) -> dict[str, Any]:
                 _raw_run(teacher, w, seed=999)
                 _factory_run(teacher, w, seed=999, out_dir=tmp)
                 raw, fac = [], []
-                for r in range(repeats):  # interleaved, so drift hits both sides alike
+                for r in range(repeats):  # interleaved, so drift hits every side alike
                     raw.append(_raw_run(teacher, w, seed=r))
                     fac.append(_factory_run(teacher, w, seed=r, out_dir=tmp))
+                    if interleave:
+                        ray_runs[name].append(_factory_ray_run(w, seed=r, out_dir=tmp))
                 raw_s, fac_s = _side(raw), _side(fac)
                 out[name] = {**w._asdict(), "raw_engine": raw_s, "factory": fac_s,
                              "ratio": fac_s["output_tokens_per_s"]["median"] / raw_s["output_tokens_per_s"]["median"],
@@ -198,12 +208,11 @@ def run(repeats: int = 3) -> dict[str, Any]:
             out["branching"] = _branching(teacher, max(4, n // 4), tmp)
     finally:
         teacher.shutdown()
-    if os.environ.get("BENCH_RAY", "1") != "0":
-        # One Ray run per repeat (each starts its own teacher actor: Ray's real start-up), against the raw
-        # figures above; run after the in-process engine is shut down so the two never share the CPU.
+    if with_ray:
         with tempfile.TemporaryDirectory() as tmp:
             for name, w in workloads.items():
-                runs = [_factory_ray_run(w, seed=r, out_dir=tmp) for r in range(repeats)]
+                # Each Ray run starts its own teacher actor (Ray's real start-up) on the same settings.
+                runs = ray_runs[name] or [_factory_ray_run(w, seed=r, out_dir=tmp) for r in range(repeats)]
                 side = _side(runs)
                 out[name]["factory_ray"] = side
                 out[name]["ratio_ray"] = (side["output_tokens_per_s"]["median"]

@@ -60,3 +60,35 @@ def test_generation_workloads_hold_the_same_concurrency_on_both_sides():
     out, prompt_tokens, _ = asyncio.run(_raw(Engine(), w, seed=0))
     assert out == 12 * 2 * 4 and prompt_tokens == 12 * 2 * 10
     assert peak[0] == 3  # the raw side holds the same concurrency, no more
+
+
+def test_generation_ray_runs_follow_their_raw_run_on_cpu(monkeypatch):
+    """Measured apart (all Ray runs after all raw ones) the VM's drift read as Ray overhead: each Ray
+    run must come right after the raw and inline runs of its repeat, and the ratio use those runs."""
+    from types import SimpleNamespace
+
+    from bench import generation as g
+
+    calls: list[tuple[str, int, int]] = []
+
+    def fake(kind, tok_s):
+        def run(*args, seed, **kw):
+            w = next(a for a in args if isinstance(a, g.Workload))
+            calls.append((kind, w.conversations, seed))
+            return {"seconds": 1.0, "tokens": tok_s, "prompt_tokens": 1, "cached": 0,
+                    **({"busy_share": 1.0, "wall_s": 2.0} if kind == "ray" else {})}
+        return run
+
+    monkeypatch.setattr(g, "LocalVLLMTeacher", lambda *a: SimpleNamespace(shutdown=lambda: calls.append(("stop", 0, 0))))
+    monkeypatch.setattr(g, "resolve_model", lambda cfg: "m")
+    monkeypatch.setattr(g, "has_cuda", lambda: False)
+    monkeypatch.setattr(g, "_raw_run", fake("raw", 100))
+    monkeypatch.setattr(g, "_factory_run", fake("inline", 99))
+    monkeypatch.setattr(g, "_factory_ray_run", fake("ray", 98))
+    monkeypatch.setattr(g, "_branching", lambda *a: {})
+    monkeypatch.setenv("BENCH_PROMPTS", "8")
+    out = g.run(repeats=2)
+    multi = [c for c in calls if c[1] == 4 and c[0] != "stop"]  # the multi-turn workload: 4 conversations
+    assert [k for k, _, s in multi if s != 999] == ["raw", "inline", "ray"] * 2
+    assert calls[-1][0] == "stop" and out["ray_interleaved"]
+    assert out["multi_turn"]["ratio_ray"] == 0.98 and out["multi_turn"]["factory_ray"]["busy_share"]["median"] == 1.0
